@@ -1,0 +1,260 @@
+"""Settings for every environment, read from the process environment (see .env.example).
+
+The defaults run the embedded configuration: SQLite under var/, the kombu filesystem broker and the database
+cache. DJANGO_ENV=production refuses to start while any of those local defaults is still in force.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+
+def _str(name: str, default: str) -> str:
+    """An empty value counts as unset, so a copied .env.example with blanks keeps the defaults."""
+    return env.str(name, default="") or default
+
+
+DJANGO_ENV = _str("DJANGO_ENV", "development")
+PRODUCTION = DJANGO_ENV == "production"
+
+# A fixed key is only acceptable for the embedded demo; production refuses it below.
+_LOCAL_SECRET_KEY = "local-only-insecure-key-suzhou-hk-pipeline"  # noqa: S105
+SECRET_KEY = _str("SECRET_KEY", _LOCAL_SECRET_KEY)
+DEBUG = env.bool("DEBUG", default=False)
+_LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or _LOCAL_HOSTS
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "simple_history",
+    "django_celery_beat",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    # Our apps, in dependency order: a later app may import an earlier one, never the reverse.
+    "core",
+    "accounts",
+    "directory",
+    "talent",
+    "projects",
+    "funding",
+    "reminders",
+    "reporting",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------------------
+DATABASES = {"default": env.db_url_config(_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"))}
+USING_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if USING_SQLITE:
+    # Web, worker and beat share one file: WAL lets readers run beside a writer, IMMEDIATE takes the write lock
+    # at BEGIN so two writers queue on the timeout instead of failing with "database is locked" mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    DATABASES["default"].setdefault("OPTIONS", {})
+    # Fail fast when PostgreSQL is gone so /healthz and requests answer 503 instead of hanging.
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 2)
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+# --- Cache ----------------------------------------------------------------------------------------------------
+# Never the per-process cache: throttles and invalidation must be shared by every web and worker process.
+REDIS_URL = _str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+            "KEY_PREFIX": "shp",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "shp_cache",
+        }
+    }
+
+# --- Celery ---------------------------------------------------------------------------------------------------
+CELERY_BROKER_URL = _str("CELERY_BROKER_URL", "") or REDIS_URL or "filesystem://"
+BROKER_FOLDER = VAR_DIR / "broker"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # One folder for both directions: the embedded run has one worker process that both sends and receives.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_FOLDER / "queue"),
+        "data_folder_out": str(BROKER_FOLDER / "queue"),
+        "control_folder": str(BROKER_FOLDER / "control"),
+        "store_processed": False,
+    }
+elif CELERY_BROKER_URL.startswith("redis"):
+    # Longer than the longest countdown we allow (5 minutes), so Redis never redelivers a waiting message.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Passwords and login --------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# --- Languages and time ---------------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [
+    ("zh-hans", _("Simplified Chinese")),
+    ("zh-hant", _("Traditional Chinese")),
+    ("en", _("English")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+# --- Static and uploaded files --------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Hashed, compressed names need collectstatic first: the image runs it at build time (DJANGO_ENV=build).
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if DJANGO_ENV in {"production", "build"}
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Audit history --------------------------------------------------------------------------------------------
+SIMPLE_HISTORY_REVERT_DISABLED = True
+SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
+
+# --- Outgoing mail --------------------------------------------------------------------------------------------
+EMAIL_CONFIG = env.email_url_config(_str("EMAIL_URL", "consolemail://"))
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = _str("DEFAULT_FROM_EMAIL", "苏港通 <noreply@suzhou-hk.invalid>")
+
+# --- WeCom (企业微信) ------------------------------------------------------------------------------------------
+WECOM_CORP_ID = _str("WECOM_CORP_ID", "")
+WECOM_AGENT_ID = _str("WECOM_AGENT_ID", "")
+WECOM_SECRET = _str("WECOM_SECRET", "")
+WECOM_WEBHOOK_URL = _str("WECOM_WEBHOOK_URL", "")
+
+# --- Security -------------------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Logging --------------------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+
+def _local_defaults_in_force() -> list[str]:
+    problems = []
+    if SECRET_KEY == _LOCAL_SECRET_KEY or len(SECRET_KEY) < 40:
+        problems.append("SECRET_KEY is missing or too short (40+ random characters)")
+    if DEBUG:
+        problems.append("DEBUG is on")
+    if USING_SQLITE:
+        problems.append("DATABASE_URL is not set (SQLite is for the embedded demo only)")
+    if CELERY_BROKER_URL.split("://")[0] in {"filesystem", "memory"}:
+        problems.append(
+            "neither CELERY_BROKER_URL nor REDIS_URL is set (the filesystem broker is for the demo)"
+        )
+    if not REDIS_URL:
+        problems.append("REDIS_URL is not set (the shared cache must be Redis)")
+    if ALLOWED_HOSTS == _LOCAL_HOSTS or "*" in ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS is not set to the real host names")
+    return problems
+
+
+if PRODUCTION and (_problems := _local_defaults_in_force()):
+    raise ImproperlyConfigured("DJANGO_ENV=production refuses local defaults: " + "; ".join(_problems))

@@ -1,0 +1,71 @@
+"""The admin base every business model uses: one scope for list, change, delete, history and autocomplete."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from simple_history.admin import SimpleHistoryAdmin
+
+from core.errors import ApplicationError
+
+
+class ScopedAdmin(SimpleHistoryAdmin):
+    """Subclasses implement `scope(user, queryset)` with their app's selector.
+
+    Rows outside the scope answer 404 everywhere: a redirect or a 403 would confirm that the row exists.
+    """
+
+    def scope(self, user, queryset: QuerySet) -> QuerySet:
+        # Fail closed: an admin that forgot to say how it is scoped shows nothing.
+        return queryset.none()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return self.scope(request.user, super().get_queryset(request))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # modelform_factory builds a new class per request, so the acting user can ride on it for clean().
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Forms check what they can; a rule only the service knows still ends as a message, never a 500,
+        # and its transaction is rolled back whole.
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django redirects to the index with "doesn't exist"; out-of-scope ids must look like missing ids.
+        raise Http404
+
+    def _scoped_object_or_404(self, request: HttpRequest, object_id: str):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history falls back to the latest history row when the scoped lookup fails; check first.
+        self._scoped_object_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._scoped_object_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
+
+class ReferenceAdmin(ScopedAdmin):
+    """Reference data (organizations, carriers, sectors, calendars) is visible to every role that may view it."""
+
+    def scope(self, user, queryset: QuerySet) -> QuerySet:
+        return queryset
+
+
+admin.site.site_header = admin.site.site_title = "苏港通 · Suzhou–HK Pipeline"
