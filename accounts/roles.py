@@ -1,0 +1,109 @@
+"""The five roles as Django groups, with their exact permission sets.
+
+Groups grant *what kind of thing* a user may do; unit memberships (accounts.visibility) grant *which rows*.
+The sets are written out in full so a test can compare them on a freshly migrated database.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OFFICER = "promotion_officer", _("Promotion officer")
+    MANAGER = "manager", _("Manager")
+    RECORDER = "event_recorder", _("Event recorder")
+    REPORT_VIEWER = "report_viewer", _("Report viewer")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+ALL_PERMISSIONS = "__all__"
+
+_REFERENCE_READ = {
+    "directory.view_organization",
+    "directory.view_organizationalias",
+    "directory.view_carrier",
+    "directory.view_sector",
+    "directory.view_holiday",
+}
+
+_OFFICER = _REFERENCE_READ | {
+    "accounts.view_unit",
+    # Officers pick co-owners from the staff list (autocomplete needs it).
+    "accounts.view_user",
+    "directory.add_organization",
+    "directory.change_organization",
+    "directory.add_organizationalias",
+    "directory.change_organizationalias",
+    "projects.view_lead",
+    "projects.add_lead",
+    "projects.change_lead",
+    "talent.view_contact",
+    "talent.add_contact",
+    "talent.change_contact",
+    "talent.view_all_contacts",
+    "talent.view_personal_data",
+    "talent.view_recruitmentevent",
+    "talent.view_attendance",
+    "talent.add_attendance",
+}
+
+ROLE_PERMISSIONS: dict[str, set[str] | str] = {
+    Role.OFFICER: _OFFICER,
+    Role.MANAGER: _OFFICER
+    | {
+        "accounts.view_unitmembership",
+        "talent.add_recruitmentevent",
+        "talent.change_recruitmentevent",
+        "reporting.view_dashboard",
+    },
+    # Recorders work inside the events they are assigned to; the talent selectors narrow the rows further.
+    Role.RECORDER: {
+        "directory.view_organization",
+        "talent.view_recruitmentevent",
+        "talent.view_contact",
+        "talent.add_contact",
+        "talent.change_contact",
+        "talent.view_attendance",
+        "talent.add_attendance",
+    },
+    Role.REPORT_VIEWER: {"reporting.view_dashboard"},
+    Role.ADMINISTRATOR: ALL_PERMISSIONS,
+}
+
+# Roles that work in the admin site; report viewers only see the dashboard.
+STAFF_ROLES = {Role.OFFICER, Role.MANAGER, Role.RECORDER, Role.ADMINISTRATOR}
+
+
+def _permissions_for(spec: set[str] | str, *, using: str):
+    from django.contrib.auth.models import Permission
+
+    if spec == ALL_PERMISSIONS:
+        return list(Permission.objects.using(using).all())
+    wanted = {tuple(name.split(".", 1)) for name in spec}
+    found = list(
+        Permission.objects.using(using)
+        .select_related("content_type")
+        .filter(codename__in={codename for _, codename in wanted})
+    )
+    found = [p for p in found if (p.content_type.app_label, p.codename) in wanted]
+    missing = wanted - {(p.content_type.app_label, p.codename) for p in found}
+    if missing:
+        names = ", ".join(sorted(".".join(m) for m in missing))
+        raise ImproperlyConfigured(f"Role permissions name unknown permissions: {names}")
+    return found
+
+
+def sync_role_groups(sender=None, *, using: str = "default", **kwargs) -> None:
+    """Create the role groups and set each one's permissions to exactly its declared set."""
+    from django.contrib.auth.models import Group
+
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    for role, spec in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        group.permissions.set(_permissions_for(spec, using=using))
