@@ -1,0 +1,38 @@
+"""Reads of contacts and events. Event recorders see only the events they staff and the people met there."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from talent.models import Attendance, Contact, RecruitmentEvent
+
+ALL_CONTACTS_PERMISSION = "talent.view_all_contacts"
+
+
+def events_visible_to(user, queryset: QuerySet[RecruitmentEvent] | None = None) -> QuerySet[RecruitmentEvent]:
+    """All events for officers and managers; the assigned ones for everyone else."""
+    queryset = RecruitmentEvent.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.has_perm(ALL_CONTACTS_PERMISSION):
+        return queryset
+    assigned = RecruitmentEvent.assigned_staff.through.objects.filter(user_id=user.pk).values(
+        "recruitmentevent_id"
+    )
+    return queryset.filter(pk__in=assigned)
+
+
+def contacts_visible_to(user, queryset: QuerySet[Contact] | None = None) -> QuerySet[Contact]:
+    """All contacts for officers and managers; for recorders, the people who attended their events."""
+    queryset = Contact.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.has_perm(ALL_CONTACTS_PERMISSION):
+        return queryset
+    met = Attendance.objects.filter(event__in=events_visible_to(user)).values("contact_id")
+    return queryset.filter(pk__in=met)
+
+
+def attendances_visible_to(user, queryset: QuerySet[Attendance] | None = None) -> QuerySet[Attendance]:
+    queryset = Attendance.objects.all() if queryset is None else queryset
+    return queryset.filter(event__in=events_visible_to(user))
