@@ -29,6 +29,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Needs gettext (xgettext, msgmerge): refresh the catalogs after changing user-facing strings.
 messages: $(VENV)/.installed-dev

@@ -5,7 +5,7 @@ from __future__ import annotations
 from accounts import services
 from accounts.models import Unit, UnitMembership, User
 from accounts.roles import Role
-from core.demo import DemoContext
+from core.seeding import DemoContext
 
 # (key, parent key, kind, zh-hans, zh-hant, en)
 UNITS = [

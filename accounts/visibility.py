@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -91,13 +92,13 @@ def _user_match(model: type[models.Model], path: str, user_pk: int) -> Q:
     """`path` points at the user (FK) or at a set of users (M2M). M2M goes through a subquery on the
     join table so an OR with other conditions never multiplies rows."""
     parts = path.split("__")
-    owner_model = model
+    owner_model: Any = model
     for part in parts[:-1]:
         owner_model = owner_model._meta.get_field(part).related_model
     field = owner_model._meta.get_field(parts[-1])
-    if not field.many_to_many:
+    if not isinstance(field, models.ManyToManyField):
         return Q(**{path: user_pk})
-    through = field.remote_field.through
+    through: Any = field.remote_field.through
     ids = through.objects.filter(**{f"{field.m2m_reverse_field_name()}_id": user_pk}).values(
         f"{field.m2m_field_name()}_id"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
@@ -40,7 +42,10 @@ class TreeNode(models.Model):
         return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
-def tree_insert(node: TreeNode) -> TreeNode:
+N = TypeVar("N", bound=TreeNode)
+
+
+def tree_insert(node: N) -> N:
     """Save a new node and give it its path. Call inside a transaction."""
     node.path = f"tmp-{id(node)}/"  # unique placeholder until the id is known
     node.depth = node.parent.depth + 1 if node.parent_id else 0
@@ -51,7 +56,7 @@ def tree_insert(node: TreeNode) -> TreeNode:
     return node
 
 
-def tree_move(node: TreeNode, new_parent: TreeNode | None) -> TreeNode:
+def tree_move(node: N, new_parent: N | None) -> N:
     """Re-parent a node and rewrite the paths of its whole subtree in one UPDATE."""
     if new_parent is not None and new_parent.path.startswith(node.path):
         raise ApplicationError(str(_("A node cannot be moved under itself or its own descendants.")))

@@ -52,11 +52,12 @@ class Command(BaseCommand):
         self._stop(children)
 
     def _stop(self, children: list[subprocess.Popen]) -> None:
-        # A terminal's Ctrl-C reaches the whole process group already; the signals here cover `kill` of this
-        # process alone and a child that exited by itself.
+        # A terminal's Ctrl-C reaches the whole process group already. SIGTERM covers the other cases: a
+        # `kill` of this process alone, a child that exited by itself, and a run started in the background by a
+        # script, where every child inherits "ignore SIGINT" and only this process listens for it.
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.terminate()
         deadline = time.monotonic() + 10
         for child in children:
             try:

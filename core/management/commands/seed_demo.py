@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from core.demo import demo_modules, fingerprint, seed_all
+from core.seeding import demo_modules, fingerprint, seed_all
 
 
 class Command(BaseCommand):

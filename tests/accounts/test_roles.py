@@ -1,0 +1,92 @@
+"""Each role's exact permission set, as the post_migrate handler left it on the freshly migrated test database."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from accounts.roles import Role, sync_role_groups
+
+pytestmark = pytest.mark.django_db
+
+
+def perms_of(role: str) -> set[str]:
+    group = Group.objects.get(name=role)
+    return {
+        f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")
+    }
+
+
+REFERENCE_READ = {
+    "directory.view_organization",
+    "directory.view_organizationalias",
+    "directory.view_carrier",
+    "directory.view_sector",
+    "directory.view_holiday",
+}
+OFFICER = REFERENCE_READ | {
+    "accounts.view_unit",
+    "accounts.view_user",
+    "directory.add_organization",
+    "directory.change_organization",
+    "directory.add_organizationalias",
+    "directory.change_organizationalias",
+    "projects.view_lead",
+    "projects.add_lead",
+    "projects.change_lead",
+    "talent.view_contact",
+    "talent.add_contact",
+    "talent.change_contact",
+    "talent.view_all_contacts",
+    "talent.view_personal_data",
+    "talent.view_recruitmentevent",
+    "talent.view_attendance",
+    "talent.add_attendance",
+}
+
+
+def test_the_five_role_groups_exist_after_migrate():
+    assert set(Group.objects.values_list("name", flat=True)) == set(Role.values)
+
+
+def test_promotion_officer_permissions():
+    assert perms_of(Role.OFFICER) == OFFICER
+
+
+def test_manager_permissions():
+    assert perms_of(Role.MANAGER) == OFFICER | {
+        "accounts.view_unitmembership",
+        "talent.add_recruitmentevent",
+        "talent.change_recruitmentevent",
+        "reporting.view_dashboard",
+    }
+
+
+def test_event_recorder_permissions_exclude_leads_and_personal_data_beyond_their_events():
+    assert perms_of(Role.RECORDER) == {
+        "directory.view_organization",
+        "talent.view_recruitmentevent",
+        "talent.view_contact",
+        "talent.add_contact",
+        "talent.change_contact",
+        "talent.view_attendance",
+        "talent.add_attendance",
+    }
+
+
+def test_report_viewer_sees_aggregates_only():
+    assert perms_of(Role.REPORT_VIEWER) == {"reporting.view_dashboard"}
+
+
+def test_administrator_holds_every_permission():
+    all_perms = {
+        f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.select_related("content_type")
+    }
+    assert perms_of(Role.ADMINISTRATOR) == all_perms
+
+
+def test_syncing_again_restores_a_tampered_group():
+    group = Group.objects.get(name=Role.REPORT_VIEWER)
+    group.permissions.add(Permission.objects.get(codename="delete_lead"))
+    sync_role_groups()
+    assert perms_of(Role.REPORT_VIEWER) == {"reporting.view_dashboard"}
