@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.tree import TreeNode
@@ -61,9 +62,9 @@ class Unit(TreeNode):
 
 class UnitMembership(models.Model):
     class Role(models.TextChoices):
-        MEMBER = "member", _("Member")
-        HEAD = "head", _("Head")
-        MANAGER = "manager", _("Manager")
+        MEMBER = "member", pgettext_lazy("role in a unit", "Member")
+        HEAD = "head", pgettext_lazy("role in a unit", "Head")
+        MANAGER = "manager", pgettext_lazy("role in a unit", "Manager")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
