@@ -31,15 +31,35 @@ class ScopedAdmin(SimpleHistoryAdmin):
         form.actor = request.user
         return form
 
+    # Forms check what they can; a rule only a service knows (or a race with another user) still ends as an
+    # error message, never a 500, and the view's transaction is rolled back whole.
+    def _refused(self, request: HttpRequest, error: ApplicationError) -> HttpResponseRedirect:
+        self.message_user(request, error.message, level=messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # Forms check what they can; a rule only the service knows still ends as a message, never a 500,
-        # and its transaction is rolled back whole.
         try:
             with transaction.atomic():
                 return super().changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as exc:
-            self.message_user(request, exc.message, level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+        except ApplicationError as error:
+            return self._refused(request, error)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except ApplicationError as error:
+            return self._refused(request, error)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        try:
+            # Actions and list edits post here: all or nothing, like the change form.
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)
+        except ApplicationError as error:
+            return self._refused(request, error)
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django redirects to the index with "doesn't exist"; out-of-scope ids must look like missing ids.

@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -21,41 +21,6 @@ from core.admin import ReferenceAdmin
 from core.errors import ApplicationError
 from directory import services
 from directory.models import Carrier, Holiday, HolidayYear, Organization, OrganizationAlias, Region, Sector
-
-
-class ServiceAdmin(ReferenceAdmin):
-    """Turns an ApplicationError raised by a service during a save, delete or action into an error message.
-
-    Forms check what they can first; this catches the rest (e.g. a race with another officer). The view's
-    transaction has rolled back by the time the exception reaches here, so nothing was changed.
-    """
-
-    def _refused(self, request: HttpRequest, error: ApplicationError) -> HttpResponse:
-        self.message_user(request, error.message, messages.ERROR)
-        return HttpResponseRedirect(request.get_full_path())
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as error:
-            return self._refused(request, error)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except ApplicationError as error:
-            return self._refused(request, error)
-
-    def changelist_view(self, request, extra_context=None):
-        if request.method != "POST":
-            return super().changelist_view(request, extra_context)
-        try:
-            # Actions and list edits post here: all or nothing, like the change form.
-            with transaction.atomic():
-                return super().changelist_view(request, extra_context)
-        except ApplicationError as error:
-            return self._refused(request, error)
-
 
 # --- Organizations ------------------------------------------------------------------------------------------
 
@@ -132,7 +97,7 @@ class OrganizationAliasInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ServiceAdmin):
+class OrganizationAdmin(ReferenceAdmin):
     form = OrganizationForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "abbreviation", "name_en", "kind", "region", "parent", "is_channel"]
@@ -173,7 +138,7 @@ class OrganizationAdmin(ServiceAdmin):
 
 
 @admin.register(OrganizationAlias)
-class OrganizationAliasAdmin(ServiceAdmin):
+class OrganizationAliasAdmin(ReferenceAdmin):
     list_display = ["alias", "organization", "key"]
     search_fields = ["alias", "key", "organization__name", "organization__name_en"]
     list_filter = ["organization__kind"]
@@ -218,7 +183,7 @@ class CarrierForm(forms.ModelForm):
 
 
 @admin.register(Carrier)
-class CarrierAdmin(ServiceAdmin):
+class CarrierAdmin(ReferenceAdmin):
     form = CarrierForm
     list_display = ["indented_name", "abbreviation", "name_en", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
@@ -276,7 +241,7 @@ class TopLevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(Sector)
-class SectorAdmin(ServiceAdmin):
+class SectorAdmin(ReferenceAdmin):
     form = SectorForm
     list_display = ["code", "name", "name_en", "parent", "group"]
     list_filter = ["group", TopLevelFilter]
@@ -344,7 +309,7 @@ class HolidayImportForm(forms.Form):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(ServiceAdmin):
+class HolidayAdmin(ReferenceAdmin):
     list_display = ["date", "weekday", "region", "kind", "name"]
     list_filter = ["region", "kind", YearFilter]
     search_fields = ["name"]
@@ -406,7 +371,7 @@ class HolidayYearLoadForm(forms.Form):
 
 
 @admin.register(HolidayYear)
-class HolidayYearAdmin(ServiceAdmin):
+class HolidayYearAdmin(ReferenceAdmin):
     list_display = ["year", "region", "source"]
     list_filter = ["region"]
     search_fields = ["=year", "source"]

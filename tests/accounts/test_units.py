@@ -41,7 +41,7 @@ def test_moving_a_unit_rewrites_its_subtree_and_records_history(tree):
 
 def test_a_unit_cannot_move_under_its_own_subtree(tree):
     _, hk, office, _ = tree
-    with pytest.raises(ApplicationError, match="cannot be moved under itself"):
+    with pytest.raises(ApplicationError, match="节点不能移动到其自身或其下级之下。"):
         services.unit_update(unit=hk, parent=office)
     hk.refresh_from_db()
     assert hk.parent.name == "局"
@@ -51,7 +51,7 @@ def test_a_unit_has_at_most_one_head(tree):
     _, hk, _, _ = tree
     first = make_user(Role.MANAGER, username="first_head")
     services.membership_set(user=first, unit=hk, role=UnitMembership.Role.HEAD)
-    with pytest.raises(ApplicationError, match="already has a head"):
+    with pytest.raises(ApplicationError, match="已有负责人（first_head）。请先修改该成员关系。"):
         services.membership_set(user=make_user(username="second"), unit=hk, role=UnitMembership.Role.HEAD)
     assert UnitMembership.objects.filter(unit=hk, role="head").count() == 1
 
@@ -65,7 +65,7 @@ def test_membership_changes_are_in_history(tree):
 
 
 def test_unknown_roles_are_refused():
-    with pytest.raises(ApplicationError, match="Unknown role"):
+    with pytest.raises(ApplicationError, match="未知角色：chief_of_everything"):
         make_user("chief_of_everything")
 
 

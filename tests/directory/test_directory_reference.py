@@ -57,17 +57,17 @@ def test_loading_the_reference_data_twice_creates_nothing_the_second_time(refere
         "Skipped the Mainland China calendar for 2027: The chinese_calendar package (version 1.11.0) has no "
         "mainland calendar for 2027 yet. Update the package once the State Council has published the year, or "
         "import the year from a CSV file.",
-        "Holiday calendar days: 169 (0 new)",
-        "Complete calendar years: 7",
+        "Holiday calendar: 169 (0 new)",
+        "Calendar years: 7",
     ]
 
 
 def test_the_first_load_reports_what_it_created(reference_data):
     assert reference_data.splitlines()[:4] == [
-        "Organizations: 38 (38 new)",
-        "Organization aliases: 117 (117 new)",
-        "Carriers: 20 (20 new)",
-        "Sectors: 37 (37 new)",
+        "机构: 38 （新增 38）",
+        "机构别名: 117 （新增 117）",
+        "载体: 20 （新增 20）",
+        "产业领域: 37 （新增 37）",
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
@@ -24,18 +25,20 @@ class Command(BaseCommand):
                 new_sectors = sum(self._sector(entry, parent=None) for entry in reference.SECTORS)
         except ApplicationError as error:
             raise CommandError(error.message) from error
-        self._report(_("Organizations"), Organization.objects.count(), new_organizations)
-        self._report(_("Organization aliases"), OrganizationAlias.objects.count(), self._new_aliases)
-        self._report(_("Carriers"), Carrier.objects.count(), new_carriers)
-        self._report(_("Sectors"), Sector.objects.count(), new_sectors)
+        self._report(Organization._meta.verbose_name_plural, Organization.objects.count(), new_organizations)
+        self._report(
+            OrganizationAlias._meta.verbose_name_plural, OrganizationAlias.objects.count(), self._new_aliases
+        )
+        self._report(Carrier._meta.verbose_name_plural, Carrier.objects.count(), new_carriers)
+        self._report(Sector._meta.verbose_name_plural, Sector.objects.count(), new_sectors)
         for region, years in reference.CALENDAR_YEARS.items():
             for year in years:
                 self._calendar_year(region, year)
-        self._report(_("Holiday calendar days"), Holiday.objects.count(), self._new_days)
-        self._report(_("Complete calendar years"), HolidayYear.objects.count(), None)
+        self._report(Holiday._meta.verbose_name_plural, Holiday.objects.count(), self._new_days)
+        self._report(HolidayYear._meta.verbose_name_plural, HolidayYear.objects.count(), None)
 
-    def _report(self, label: str, total: int, new: int | None) -> None:
-        line = f"{label}: {total}"
+    def _report(self, label, total: int, new: int | None) -> None:
+        line = f"{capfirst(label)}: {total}"
         if new is not None:
             line += " " + _("(%(count)d new)") % {"count": new}
         self.stdout.write(line)
