@@ -11,15 +11,28 @@ import importlib
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django.apps import apps
 from django.db import models
+from django.utils import timezone
 
 # Fields whose values differ between two identical seedings: row ids and values derived from them, clocks,
 # salted password hashes.
-VOLATILE_FIELDS = {"id", "path", "created_at", "updated_at", "date_joined", "last_login", "password"}
+VOLATILE_FIELDS = {
+    "id",
+    "path",
+    "created_at",
+    "updated_at",
+    "date_joined",
+    "last_login",
+    "password",
+    "recorded_at",
+    "token",
+    "uploaded_at",
+    "file",
+}
 
 
 @dataclass
@@ -27,11 +40,16 @@ class DemoContext:
     rng: random.Random
     leads: int
     today: date
+    # Noon of `today` in Asia/Shanghai: the clock all demo timestamps count back from.
+    now: datetime = field(init=False)
     # Filled in by the apps as they seed, for the apps after them.
     users: dict[str, Any] = field(default_factory=dict)
     units: dict[str, Any] = field(default_factory=dict)
     printed_logins: list[tuple[str, str, str]] = field(default_factory=list)
     shared: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.now = datetime.combine(self.today, time(12), tzinfo=timezone.get_current_timezone())
 
 
 def demo_modules() -> list:

@@ -16,7 +16,16 @@ from projects.selectors import leads_visible_to
 class LeadForm(forms.ModelForm):
     class Meta:
         model = Lead
-        fields = ["name", "owning_unit", "co_owners", "confidential"]
+        fields = [
+            "name",
+            "lead_type",
+            "source_channel",
+            "hk_organization",
+            "subject_contact",
+            "owning_unit",
+            "co_owners",
+            "confidential",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -37,10 +46,23 @@ class LeadAdmin(ScopedAdmin):
     list_filter = ["status", "confidential", "owning_unit"]
     search_fields = ["name"]
     list_select_related = ["owner", "owning_unit"]
-    autocomplete_fields = ["owning_unit", "co_owners"]
+    autocomplete_fields = ["owning_unit", "co_owners", "hk_organization", "subject_contact"]
     readonly_fields = ["owner", "status", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["name", "status", "confidential"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "lead_type",
+                    "source_channel",
+                    "hk_organization",
+                    "subject_contact",
+                    "status",
+                    "confidential",
+                ]
+            },
+        ),
         (_("Ownership"), {"fields": ["owner", "owning_unit", "co_owners"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
@@ -50,25 +72,23 @@ class LeadAdmin(ScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The owning unit changes through a hand-over once the lead exists.
-        return [*self.readonly_fields, "owning_unit"] if obj else self.readonly_fields
+        return [*self.readonly_fields, "owning_unit", "lead_type"] if obj else self.readonly_fields
 
     def save_model(self, request, obj: Lead, form, change: bool) -> None:
         data = form.cleaned_data
+        fields = {
+            k: data[k] for k in ("name", "hk_organization", "subject_contact", "confidential") if k in data
+        }
         if change:
-            services.lead_update(
-                actor=request.user,
-                lead=obj,
-                name=data["name"],
-                confidential=data["confidential"],
-                co_owners=data["co_owners"],
-            )
+            services.lead_update(actor=request.user, lead=obj, co_owners=data["co_owners"], **fields)
         else:
             created = services.lead_create(
                 actor=request.user,
-                name=data["name"],
+                lead_type=data["lead_type"],
+                source_channel=data["source_channel"],
                 owning_unit=data["owning_unit"],
                 co_owners=data["co_owners"],
-                confidential=data["confidential"],
+                **fields,
             )
             obj.pk = created.pk
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from core.seeding import DemoContext
 from directory.models import Organization
 from projects import services
-from projects.models import Lead
+from projects.models import Lead, LeadCodeSequence, LeadType, SourceChannel
 
 FIELDS = [
     "量子计算",
@@ -48,17 +50,22 @@ def seed(ctx: DemoContext) -> None:
     for _ in range(ctx.leads):
         unit_key = ctx.rng.choice(OWNING_UNITS)
         owner = ctx.rng.choice(staff_by_unit[unit_key])
-        prefix = ctx.rng.choice(orgs).abbreviation if orgs else "HK"
+        org = ctx.rng.choice(orgs)
         co_owners = ctx.rng.sample(everyone, k=ctx.rng.choice([0, 0, 1, 2]))
         services.lead_create(
             actor=director,
             owner=owner,
-            name=f"{prefix} {ctx.rng.choice(FIELDS)}{ctx.rng.choice(FORMS)}",
+            name=f"{org.abbreviation} {ctx.rng.choice(FIELDS)}{ctx.rng.choice(FORMS)}",
+            lead_type=ctx.rng.choice([t for t in LeadType.values if t != LeadType.TALENT]),
+            source_channel=ctx.rng.choice(SourceChannel.values),
+            hk_organization=org,
             owning_unit=ctx.units[unit_key],
             co_owners=co_owners,
             confidential=ctx.rng.random() < 0.1,
+            occurred_at=ctx.now - timedelta(days=ctx.rng.randint(1, 400)),
         )
 
 
 def clear() -> None:
     Lead.objects.all().delete()
+    LeadCodeSequence.objects.all().delete()
