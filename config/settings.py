@@ -159,6 +159,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The DatabaseScheduler copies these entries into its tables at start-up; admins may then tune them there.
+CELERY_BEAT_SCHEDULE = {
+    "purge-unattached-documents": {"task": "projects.tasks.purge_unattached_documents", "schedule": 3600.0},
+}
+
+# --- Documents ------------------------------------------------------------------------------------------------
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Passwords and login --------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

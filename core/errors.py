@@ -15,3 +15,19 @@ class ApplicationError(Exception):
 
 class IllegalStateError(ApplicationError):
     """The object is not in a state that allows the change (HTTP 409)."""
+
+
+def full_clean_or_error(instance, **kwargs) -> None:
+    """Model validation for services: a ValidationError becomes an ApplicationError carrying every message."""
+    from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+    try:
+        instance.full_clean(**kwargs)
+    except ValidationError as exc:
+        errors = exc.message_dict
+        field = next(iter(errors))
+        raise ApplicationError(
+            " ".join(m for messages in errors.values() for m in messages),
+            field=None if field == NON_FIELD_ERRORS else field,
+            extra={"errors": errors},
+        ) from exc

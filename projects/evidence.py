@@ -246,6 +246,7 @@ def evidence_check(
     missing: list[str] = []
     invalid: list[str] = []
     groups: dict[str, list[Need]] = {}
+    attempted_groups: set[str] = set()
     for need in STAGE_NEEDS[stage]:
         if need.kind == "lead_field":
             if not _present(getattr(lead, f"{need.key}_id", None) or getattr(lead, need.key, None)):
@@ -258,6 +259,8 @@ def evidence_check(
             else:
                 missing.append(str(need.label))
             continue
+        if need.group:
+            attempted_groups.add(need.group)
         try:
             out.data[need.key] = _check_one(need, value, lead=lead, latest=occurred_on, out=out, actor=actor)
         except _InvalidError as exc:
@@ -265,9 +268,9 @@ def evidence_check(
                 invalid.append(f"{need.label}: {exc.message}")
             else:
                 missing.append(str(need.label))
-    for needs in groups.values():
-        group_keys = {n.key for n in STAGE_NEEDS[stage] if n.group == needs[0].group}
-        if not group_keys & out.data.keys():
+    for group, needs in groups.items():
+        # An alternative that was given but is wrong is reported as invalid above, not as missing here.
+        if group not in attempted_groups:
             missing.append(_(" or ").join(str(n.label) for n in needs))
     if missing or invalid:
         stage_label = Stage(stage).label

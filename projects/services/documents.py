@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.errors import ApplicationError
+from core.errors import ApplicationError, full_clean_or_error
 from projects.models import Document, Lead
 
 # extension -> (content type, accepted leading bytes)
@@ -90,7 +90,7 @@ def document_upload(
         attached=attached,
         uploaded_by=actor,
     )
-    document.full_clean(exclude=["file"])
+    full_clean_or_error(document, exclude=["file"])
     document.file.save(document.token, file, save=False)
     try:
         document.save()

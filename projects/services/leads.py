@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Unit, UnitMembership, User
 from accounts.visibility import visible_units
-from core.errors import ApplicationError, IllegalStateError
+from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from projects.models import Lead, LeadCodeSequence, LeadType, StageChange
 from projects.stages import FIRST_STAGE
 from talent.models import Contact
@@ -123,7 +123,7 @@ def lead_create(
         **fields,
     )
     lead.code = "pending"
-    lead.full_clean(exclude=["code"])
+    full_clean_or_error(lead, exclude=["code"])
     # Evidence of the first stage is the lead's own fields; check them before a code is spent.
     from projects.evidence import evidence_check
 
@@ -152,7 +152,7 @@ def lead_update(*, actor: User, lead: Lead, co_owners: Iterable[User] | None = N
         raise ApplicationError(_("The talent of a lead that has moved on cannot be replaced."))
     for name, value in fields.items():
         setattr(lead, name, value)
-    lead.full_clean()
+    full_clean_or_error(lead)
     lead.save()
     if co_owners is not None:
         lead.co_owners.set([u for u in co_owners if u.pk != lead.owner_id])
@@ -163,7 +163,7 @@ def _set_status(lead: Lead, status: str, **fields: Any) -> Lead:
     lead.status = status
     for name, value in fields.items():
         setattr(lead, name, value)
-    lead.full_clean()
+    full_clean_or_error(lead)
     lead.save()
     return lead
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.errors import ApplicationError, IllegalStateError
+from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from directory.models import Organization
 from projects.models import (
     Activity,
@@ -85,7 +85,7 @@ def signing_create(
         note=note,
         created_by=actor,
     )
-    signing.full_clean(validate_constraints=False)
+    full_clean_or_error(signing, validate_constraints=False)
     try:
         with transaction.atomic():
             signing.save()
@@ -116,7 +116,7 @@ def capital_injection_create(
     injection = CapitalInjection(
         lead=lead, received_on=received_on, amount=amount, currency=currency, note=note, created_by=actor
     )
-    injection.full_clean()
+    full_clean_or_error(injection)
     injection.save()
     _attach(documents, lead=lead, capital_injection=injection)
     return injection
@@ -129,7 +129,7 @@ def activity_log(*, actor: User, lead: Lead, kind: str, occurred_at: dt.datetime
     if occurred_at > timezone.now():
         raise ApplicationError(_("An activity cannot be dated in the future."), field="occurred_at")
     activity = Activity(lead=lead, kind=kind, occurred_at=occurred_at, summary=summary, created_by=actor)
-    activity.full_clean()
+    full_clean_or_error(activity)
     activity.save()
     # A conditional update: a late entry for an older date never moves last_activity_at backwards.
     Lead.objects.filter(pk=lead.pk).exclude(last_activity_at__gte=occurred_at).update(
@@ -143,7 +143,7 @@ def lead_contact_add(*, actor: User, lead: Lead, contact: Contact, role: str) ->
     """Link a contact to a lead in a role (PI, founder, team member, advisor)."""
     _refuse_closed(lead)
     link = LeadContact(lead=lead, contact=contact, role=role)
-    link.full_clean()
+    full_clean_or_error(link)
     link.save()
     return link
 
@@ -155,7 +155,7 @@ def coordination_need_add(
     """Record something a government department must unblock (需政府协调事项)."""
     _refuse_closed(lead)
     need = CoordinationNeed(lead=lead, request=request, department=department, due_on=due_on)
-    need.full_clean()
+    full_clean_or_error(need)
     need.save()
     return need
 
@@ -169,6 +169,6 @@ def coordination_need_resolve(
         raise ApplicationError(_("Say how the need was resolved."), field="resolution")
     need.resolution = resolution
     need.resolved_on = resolved_on or timezone.localdate()
-    need.full_clean()
+    full_clean_or_error(need)
     need.save()
     return need

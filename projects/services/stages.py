@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.errors import ApplicationError, IllegalStateError
+from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from projects.evidence import CheckedEvidence, evidence_check
 from projects.models import Document, Lead, LeadType, StageChange
 from projects.stages import STAGES, Stage, stage_order
@@ -169,6 +169,6 @@ def lead_advance(
     )
     lead.stage = to_stage
     lead.stage_entered_at = occurred_at
-    lead.full_clean()
+    full_clean_or_error(lead)
     lead.save()
     return change
