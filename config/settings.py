@@ -265,3 +265,40 @@ def _local_defaults_in_force() -> list[str]:
 
 if PRODUCTION and (_problems := _local_defaults_in_force()):
     raise ImproperlyConfigured("DJANGO_ENV=production refuses local defaults: " + "; ".join(_problems))
+
+# --- API (Django REST framework + drf-spectacular) ------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Session for now; token authentication arrives with the API issue.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "core.api.ModelPermissions",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.PageNumberPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "core.api.OrderingFilter",
+    ],
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Amounts are JSON numbers, always beside their currency field (DESIGN §5).
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "苏港通 · Suzhou–HK Pipeline API",
+    "DESCRIPTION": "Leads of Hong Kong innovation resources through attraction → landing → conversion. "
+    "Every list is scoped to what the signed-in user may see: anything outside that scope answers 404.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name per shared choice set, instead of one per field that uses it.
+    "ENUM_NAME_OVERRIDES": {"CurrencyEnum": "core.money.Currency", "StageEnum": "projects.stages.Stage"},
+}

@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("config.api_urls")),
     path("", include("projects.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

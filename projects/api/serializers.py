@@ -1,0 +1,243 @@
+"""Request and response shapes of the lead API. Serializers validate shapes; services decide what is allowed."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api import ScopedPrimaryKeyRelatedField, VisibleObjectField
+from projects.evidence import STAGE_NEEDS
+from projects.models import Document, Lead, Signing, StageChange
+from projects.selectors import leads_visible_to
+from projects.stages import Phase, Stage, stage_phase
+from talent.models import Contact, RecruitmentEvent
+from talent.selectors import contacts_visible_to, events_visible_to
+
+User = get_user_model()
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    """A lead as the API shows it and as POST creates it. Stage, status and owner change through their own
+    operations (the actor owns a lead they register)."""
+
+    subject_contact = ScopedPrimaryKeyRelatedField(
+        scope=contacts_visible_to, queryset=Contact.objects.all(), required=False, allow_null=True
+    )
+    source_event = ScopedPrimaryKeyRelatedField(
+        scope=events_visible_to, queryset=RecruitmentEvent.objects.all(), required=False, allow_null=True
+    )
+    co_owners = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=User.objects.filter(is_active=True), required=False
+    )
+    phase = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_zh_hant",
+            "name_en",
+            "lead_type",
+            "track",
+            "subject_contact",
+            "founded_from",
+            "hk_organization",
+            "sector",
+            "source_channel",
+            "introducer",
+            "source_event",
+            "target_carrier",
+            "owner",
+            "co_owners",
+            "owning_unit",
+            "stage",
+            "phase",
+            "stage_entered_at",
+            "status",
+            "pause_reason",
+            "resume_review_on",
+            "lost_reason",
+            "lost_to",
+            "status_note",
+            "merged_into",
+            "priority",
+            "confidential",
+            "last_activity_at",
+            "expected_investment",
+            "expected_investment_currency",
+            "registered_capital",
+            "registered_capital_currency",
+            "paid_in_cash",
+            "paid_in_technology",
+            "paid_in_currency",
+            "founder_equity_percent",
+            "landing_entity_name",
+            "uscc",
+            "registered_on",
+            "hk_company_number",
+            "headcount_now",
+            "headcount_planned",
+            "hk_staff_count",
+            "rnd_staff_count",
+            "space_office_m2",
+            "space_lab_m2",
+            "space_cleanroom_m2",
+            "space_plant_m2",
+            "ip_summary",
+            "trl",
+            "description",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "code",
+            "track",
+            "founded_from",
+            "owner",
+            "stage",
+            "stage_entered_at",
+            "status",
+            "pause_reason",
+            "resume_review_on",
+            "lost_reason",
+            "lost_to",
+            "status_note",
+            "merged_into",
+            "last_activity_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Phase.choices))
+    def get_phase(self, lead: Lead) -> str:
+        return stage_phase(lead.stage)
+
+
+class LeadUpdateSerializer(LeadSerializer):
+    """PATCH: the lead type (hence the track) never changes; the owning unit changes through a hand-over."""
+
+    class Meta(LeadSerializer.Meta):
+        read_only_fields = [*LeadSerializer.Meta.read_only_fields, "lead_type", "owning_unit"]
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    document_ids = serializers.PrimaryKeyRelatedField(source="documents", many=True, read_only=True)
+
+    class Meta:
+        model = StageChange
+        fields = [
+            "id",
+            "from_stage",
+            "to_stage",
+            "actor",
+            "occurred_at",
+            "recorded_at",
+            "note",
+            "evidence",
+            "document_ids",
+            "imported",
+        ]
+        read_only_fields = fields
+
+
+def _evidence_keys() -> str:
+    """One line per stage: the evidence keys it needs (a lead's own fields are not sent as evidence)."""
+    return "\n".join(
+        f"- `{stage}`: " + (", ".join(f"`{need.key}`" for need in needs if need.kind != "lead_field") or "—")
+        for stage, needs in STAGE_NEEDS.items()
+    )
+
+
+EVIDENCE_HELP = format_lazy(
+    "{intro}\n\n{keys}",
+    intro=gettext_lazy(
+        "What the target stage needs, by key; a backward move needs none. Alternatives of one stage "
+        "(needs_list or document_ids for NEGOTIATING) need only one. document_ids cite documents uploaded "
+        "to this lead."
+    ),
+    keys=_evidence_keys(),
+)
+
+
+class TransitionSerializer(serializers.Serializer):
+    to_stage = serializers.ChoiceField(choices=Stage.choices)
+    occurred_at = serializers.DateTimeField(
+        required=False,
+        help_text=gettext_lazy("When the move happened; now when omitted. Never in the future."),
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("Required for a backward move: why it moves back."),
+    )
+    evidence = serializers.DictField(required=False, default=dict, help_text=EVIDENCE_HELP)
+
+
+class SigningSerializer(serializers.ModelSerializer):
+    event = ScopedPrimaryKeyRelatedField(
+        scope=events_visible_to, queryset=RecruitmentEvent.objects.all(), required=False, allow_null=True
+    )
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0, coerce_to_string=False)
+    document_ids = serializers.PrimaryKeyRelatedField(
+        source="documents",
+        many=True,
+        queryset=Document.objects.all(),
+        required=False,
+        help_text=gettext_lazy("Documents of this lead to attach, e.g. the signed agreement."),
+    )
+
+    class Meta:
+        model = Signing
+        fields = [
+            "id",
+            "signed_on",
+            "kind",
+            "investor",
+            "event",
+            "credited_event",
+            "amount",
+            "currency",
+            "note",
+            "document_ids",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = ["credited_event", "created_by", "created_at"]
+
+    def validate_document_ids(self, documents: list[Document]) -> list[Document]:
+        lead = self.context["lead"]
+        if any(document.lead_id != lead.pk for document in documents):
+            raise serializers.ValidationError(_("Only documents uploaded to this lead can be cited."))
+        return documents
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    lead = VisibleObjectField(scope=leads_visible_to, queryset=Lead.objects.all())
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "lead",
+            "file",
+            "title",
+            "kind",
+            "original_name",
+            "content_type",
+            "size",
+            "attached",
+            "uploaded_at",
+        ]
+        read_only_fields = ["original_name", "content_type", "size", "attached", "uploaded_at"]
+        extra_kwargs = {
+            # Files are served only by a view that applies the visibility rule, never by their storage URL.
+            "file": {"write_only": True},
+            "title": {"required": False, "help_text": gettext_lazy("The file's name when omitted.")},
+        }

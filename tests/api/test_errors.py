@@ -1,0 +1,64 @@
+"""DESIGN §6 error codes and bodies, in the request's language; session writes need the CSRF token."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from projects.models import Lead
+
+pytestmark = pytest.mark.django_db
+
+
+def test_errors_come_in_english_when_the_request_asks_for_english(api, world):
+    api.force_login(world.officer_a)
+    response = api.post("/api/v1/leads/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json()["name"] == ["This field is required."]
+    api.force_login(world.officer_b)
+    assert api.get(f"/api/v1/leads/{world.lead.pk}/", HTTP_ACCEPT_LANGUAGE="en").json() == {
+        "detail": "Not found."
+    }
+
+
+def test_errors_come_in_simplified_chinese_when_the_request_asks_for_it(api, world):
+    api.force_login(world.officer_a)
+    response = api.post("/api/v1/leads/", {}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert response.json()["name"] == ["该字段是必填项。"]
+    api.force_login(world.officer_b)
+    assert api.get(f"/api/v1/leads/{world.lead.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json() == {
+        "detail": "未找到。"
+    }
+
+
+def test_a_missing_lead_and_a_lead_out_of_scope_answer_alike(api, world):
+    api.force_login(world.officer_b)
+    assert api.get("/api/v1/leads/999999/").json() == api.get(f"/api/v1/leads/{world.lead.pk}/").json()
+
+
+def test_a_session_post_without_the_csrf_token_is_refused(world):
+    browser = APIClient(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(world.officer_a)
+    response = browser.patch(f"/api/v1/leads/{world.lead.pk}/", {"name": "改名"}, format="json")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "CSRF Failed: CSRF cookie not set."}
+    assert Lead.objects.get(pk=world.lead.pk).name == "港科大 量子计算研发团队"
+
+
+def test_an_anonymous_request_is_403(api, world):
+    response = api.get("/api/v1/leads/")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+
+def test_malformed_json_is_400_not_500(api, world):
+    api.force_login(world.officer_a)
+    response = api.post("/api/v1/leads/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["detail"]
+
+
+def test_an_unsupported_method_is_405(api, world):
+    api.force_login(world.officer_a)
+    assert api.delete(f"/api/v1/leads/{world.lead.pk}/transitions/").status_code == 405

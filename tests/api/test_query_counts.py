@@ -1,0 +1,135 @@
+"""Every list answers in a fixed number of queries: the same at 2 rows and at 20, each row with at least two of
+every related object it shows."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import UnitMembership
+from accounts.roles import Role
+from directory import services as directory_services
+from directory.models import Carrier, Organization, Sector
+from projects import services
+from projects.models import Signing
+from tests.api.conftest import pdf
+from tests.factories import join, make_lead, make_organization, make_unit, make_user
+
+pytestmark = pytest.mark.django_db
+
+QUALIFIED_EVIDENCE = {"assessment": "技术路线清晰", "decision": "follow"}
+
+# Every request, before the list itself:
+#   1. the session
+#   2. the user
+#   3. whether the user is an administrator          (visibility scope, cached on the user for the request)
+#   4. the user's unit memberships                   (visibility scope)
+#   5. the user's own permissions                    (model permissions)
+#   6. the permissions of the user's groups          (model permissions)
+SESSION_USER_SCOPE_PERMISSIONS = 6
+# Reference lists have no scope: only 1, 2, 5 and 6.
+SESSION_USER_PERMISSIONS = 4
+
+
+@pytest.fixture
+def officer():
+    return join(make_user(Role.OFFICER, username="officer"), make_unit("香港合作处"))
+
+
+@pytest.fixture
+def manager(officer):
+    unit = officer.memberships.get().unit
+    return join(make_user(Role.MANAGER, username="manager"), unit, UnitMembership.Role.MANAGER)
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_the_lead_list(api, officer, rows, django_assert_num_queries):
+    unit = officer.memberships.get().unit
+    co_owners = [make_user(username=f"co{rows}_{n}") for n in range(2)]
+    for _ in range(rows):
+        lead = make_lead(owner=officer, unit=unit, co_owners=co_owners)
+        services.lead_advance(lead=lead, to_stage="QUALIFIED", actor=officer, evidence=QUALIFIED_EVIDENCE)
+    api.force_login(officer)
+    # 1-6, then 7. COUNT(*) of the visible leads, 8. the page, 9. the page's co-owner ids.
+    with django_assert_num_queries(SESSION_USER_SCOPE_PERMISSIONS + 3):
+        response = api.get("/api/v1/leads/")
+    assert len(response.json()["results"]) == rows
+    assert all(len(row["co_owners"]) == 2 for row in response.json()["results"])
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_a_leads_stage_history(api, officer, manager, rows, django_assert_num_queries):
+    lead = make_lead(owner=officer, unit=officer.memberships.get().unit)
+    # Rows alternate: forward to NEGOTIATING citing two letters of intent, back to LEAD by the manager.
+    for number in range(rows - 1):
+        if number % 2 == 0:
+            letters = [services.document_upload(actor=officer, lead=lead, file=pdf()).pk for _ in range(2)]
+            services.lead_advance(
+                lead=lead, to_stage="NEGOTIATING", actor=officer, evidence={"document_ids": letters}
+            )
+        else:
+            services.lead_advance(lead=lead, to_stage="LEAD", actor=manager, note="重新接洽")
+    api.force_login(officer)
+    # 1-6, then 7. the lead through the scope, 8. COUNT(*) of its changes, 9. the page, 10. the page's document ids.
+    with django_assert_num_queries(SESSION_USER_SCOPE_PERMISSIONS + 4):
+        response = api.get(f"/api/v1/leads/{lead.pk}/transitions/")
+    assert len(response.json()["results"]) == rows
+    assert len(response.json()["results"][1]["document_ids"]) == 2
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_a_leads_signings(api, officer, rows, django_assert_num_queries):
+    lead = make_lead(owner=officer, unit=officer.memberships.get().unit)
+    investor = make_organization()
+    for _ in range(rows):
+        services.signing_create(
+            actor=officer,
+            lead=lead,
+            signed_on=timezone.localdate(),
+            investor=investor,
+            kind=Signing.Kind.CAPITAL_INCREASE,
+            amount=1_000_000,
+            currency="CNY",
+            documents=[services.document_upload(actor=officer, lead=lead, file=pdf()) for _ in range(2)],
+        )
+    api.force_login(officer)
+    # 1-6, then 7. the lead through the scope, 8. COUNT(*) of its signings, 9. the page, 10. the page's document ids.
+    with django_assert_num_queries(SESSION_USER_SCOPE_PERMISSIONS + 4):
+        response = api.get(f"/api/v1/leads/{lead.pk}/signings/")
+    assert len(response.json()["results"]) == rows
+    assert all(len(row["document_ids"]) == 2 for row in response.json()["results"])
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_the_organization_list(api, officer, rows, django_assert_num_queries):
+    for number in range(rows):
+        directory_services.organization_create(
+            kind=Organization.Kind.COMPANY,
+            name=f"香港测试科技有限公司{number}",
+            abbreviation=f"HKT{number}",
+            aliases=[f"港测{number}", f"测试{number}"],
+        )
+    api.force_login(officer)
+    # 1, 2, 5, 6, then COUNT(*), the page, the page's aliases.
+    with django_assert_num_queries(SESSION_USER_PERMISSIONS + 3):
+        response = api.get("/api/v1/organizations/")
+    assert len(response.json()["results"]) == rows
+    assert all(len(row["aliases"]) == 4 for row in response.json()["results"])
+    # A search is the same three queries, the selector's EXISTS tests inside them.
+    with django_assert_num_queries(SESSION_USER_PERMISSIONS + 3):
+        assert api.get("/api/v1/organizations/", {"search": "港测"}).json()["count"] == rows
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_the_carrier_and_sector_lists(api, officer, rows, django_assert_num_queries):
+    for number in range(rows):
+        directory_services.carrier_create(name=f"测试园区{number}", kind=Carrier.Kind.PARK)
+        directory_services.sector_create(
+            code=f"test-{number}", name=f"测试产业{number}", group=Sector.Group.FUTURE
+        )
+    api.force_login(officer)
+    # 1, 2, 5, 6, then COUNT(*) and the page: the rows link to their parents by id only.
+    with django_assert_num_queries(SESSION_USER_PERMISSIONS + 2):
+        assert len(api.get("/api/v1/carriers/").json()["results"]) == rows
+    with django_assert_num_queries(SESSION_USER_PERMISSIONS + 2):
+        assert len(api.get("/api/v1/sectors/").json()["results"]) == rows
