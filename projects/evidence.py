@@ -244,6 +244,7 @@ def evidence_check(
     """Check `evidence` against what `stage` needs; raise one ApplicationError naming every gap."""
     out = CheckedEvidence()
     missing: list[str] = []
+    missing_lead_fields: list[str] = []
     invalid: list[str] = []
     groups: dict[str, list[Need]] = {}
     attempted_groups: set[str] = set()
@@ -251,6 +252,7 @@ def evidence_check(
         if need.kind == "lead_field":
             if not _present(getattr(lead, f"{need.key}_id", None) or getattr(lead, need.key, None)):
                 missing.append(str(need.label))
+                missing_lead_fields.append(need.key)
             continue
         value = evidence.get(need.key)
         if not _present(value):
@@ -281,9 +283,10 @@ def evidence_check(
                 % {"stage": stage_label, "missing": _("; ").join(missing)}
             )
         parts.extend(invalid)
-        raise ApplicationError(
-            " ".join(parts), field="evidence", extra={"missing": missing, "invalid": invalid}
-        )
+        # When only the lead's own fields are missing, point at the first of them rather than at the evidence.
+        only_lead_fields = len(missing_lead_fields) == len(missing) and not invalid
+        field = missing_lead_fields[0] if only_lead_fields else "evidence"
+        raise ApplicationError(" ".join(parts), field=field, extra={"missing": missing, "invalid": invalid})
     note = evidence.get("note")
     if isinstance(note, str) and note.strip():
         out.data["note"] = note.strip()

@@ -210,12 +210,20 @@ class Lead(models.Model):
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True, editable=False)
 
     # Money and company facts
-    expected_investment = amount_field(_("expected investment"), null=True, blank=True)
+    expected_investment = amount_field(
+        _("expected investment"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     expected_investment_currency = currency_field()
-    registered_capital = amount_field(_("registered capital"), null=True, blank=True)
+    registered_capital = amount_field(
+        _("registered capital"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     registered_capital_currency = currency_field()
-    paid_in_cash = amount_field(_("paid-in capital (cash)"), null=True, blank=True)
-    paid_in_technology = amount_field(_("paid-in capital (technology)"), null=True, blank=True)
+    paid_in_cash = amount_field(
+        _("paid-in capital (cash)"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    paid_in_technology = amount_field(
+        _("paid-in capital (technology)"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     paid_in_currency = currency_field()
     founder_equity_percent = models.DecimalField(
         _("founder equity (%)"),

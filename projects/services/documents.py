@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.errors import ApplicationError, full_clean_or_error
+from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from projects.models import Document, Lead
 
 # extension -> (content type, accepted leading bytes)
@@ -76,7 +76,7 @@ def document_upload(
 ) -> Document:
     """Store a file for a lead. Uploads left unattached (cited by nothing) are purged after a day."""
     if lead.status == Lead.Status.MERGED:
-        raise ApplicationError(_("This lead was merged into another lead and can no longer be changed."))
+        raise IllegalStateError(_("This lead was merged into another lead and can no longer be changed."))
     content_type = document_check_file(file)
     original_name = PurePath(file.name or "").name[:255]
     document = Document(

@@ -85,7 +85,10 @@ def signing_create(
         note=note,
         created_by=actor,
     )
+    # The duplicate check above gives the readable message; constraints still catch a negative amount.
     full_clean_or_error(signing, validate_constraints=False)
+    if amount < 0:
+        raise ApplicationError(_("The amount cannot be negative."), field="amount")
     try:
         with transaction.atomic():
             signing.save()
