@@ -126,3 +126,15 @@ def test_a_recorder_and_an_anonymous_user_cannot_download(client, two_units):
 def test_a_missing_document_id_is_404(client, two_units):
     client.force_login(two_units["a"])
     assert client.get(reverse("projects:document-download", args=[999999])).status_code == 404
+
+
+def test_the_hourly_purge_is_scheduled_and_runs_the_service(two_units, settings):
+    from config.celery import app
+    from projects.tasks import purge_unattached_documents
+
+    entry = settings.CELERY_BEAT_SCHEDULE["purge-unattached-documents"]
+    assert entry["task"] in app.tasks
+    stale = upload(two_units["lead"], two_units["a"])
+    Document.objects.filter(pk=stale.pk).update(uploaded_at=timezone.now() - dt.timedelta(days=2))
+    purge_unattached_documents()
+    assert not Document.objects.filter(pk=stale.pk).exists()
