@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Unit, UnitMembership, User
 from accounts.visibility import visible_units
 from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
+from directory.models import Organization
 from projects.models import Lead, LeadCodeSequence, LeadType, StageChange
 from projects.stages import FIRST_STAGE
 from talent.models import Contact
@@ -100,6 +101,7 @@ def lead_create(
     source_channel: str,
     owner: User | None = None,
     co_owners: Iterable[User] = (),
+    competing_locations: Iterable[Organization] = (),
     occurred_at: dt.datetime | None = None,
     **fields: Any,
 ) -> Lead:
@@ -131,10 +133,21 @@ def lead_create(
     lead.code = lead_next_code(year=timezone.localdate(occurred_at).year)
     lead.save()
     lead.co_owners.set([u for u in co_owners if u.pk != owner.pk])
+    _set_competing_locations(lead, competing_locations)
     StageChange.objects.create(
         lead=lead, from_stage="", to_stage=lead.stage, actor=actor, occurred_at=occurred_at
     )
     return lead
+
+
+def _set_competing_locations(lead: Lead, locations: Iterable[Organization]) -> None:
+    locations = list(locations)
+    if any(o.kind != Organization.Kind.COMPETING_LOCATION for o in locations):
+        raise ApplicationError(
+            _("Competing locations are places like Hetao or Qianhai: choose organizations of that kind."),
+            field="competing_locations",
+        )
+    lead.competing_locations.set(locations)
 
 
 def _refuse_merged(lead: Lead) -> None:
@@ -143,7 +156,14 @@ def _refuse_merged(lead: Lead) -> None:
 
 
 @transaction.atomic
-def lead_update(*, actor: User, lead: Lead, co_owners: Iterable[User] | None = None, **fields: Any) -> Lead:
+def lead_update(
+    *,
+    actor: User,
+    lead: Lead,
+    co_owners: Iterable[User] | None = None,
+    competing_locations: Iterable[Organization] | None = None,
+    **fields: Any,
+) -> Lead:
     """Change a lead's descriptive fields. Owner, unit, stage and status change through their own services."""
     _refuse_unknown_fields(fields)
     _refuse_merged(lead)
@@ -156,6 +176,8 @@ def lead_update(*, actor: User, lead: Lead, co_owners: Iterable[User] | None = N
     lead.save()
     if co_owners is not None:
         lead.co_owners.set([u for u in co_owners if u.pk != lead.owner_id])
+    if competing_locations is not None:
+        _set_competing_locations(lead, competing_locations)
     return lead
 
 

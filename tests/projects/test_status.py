@@ -110,3 +110,14 @@ def test_editing_a_lead_writes_history(team):
     services.lead_update(actor=team["officer"], lead=team["lead"], name_en="HKUST quantum team", trl=4)
     latest = team["lead"].history.latest()
     assert (latest.history_type, latest.name_en, latest.trl) == ("~", "HKUST quantum team", 4)
+
+
+def test_competing_locations_must_be_competing_locations(team):
+    from directory.services import organization_create
+
+    hetao = organization_create(kind="competing_location", name="河套深港科技创新合作区", region="CN")
+    services.lead_update(actor=team["officer"], lead=team["lead"], competing_locations=[hetao])
+    assert list(team["lead"].competing_locations.all()) == [hetao]
+    with pytest.raises(ApplicationError, match="choose organizations of that kind"):
+        services.lead_update(actor=team["officer"], lead=team["lead"], competing_locations=[make_organization()])
+    assert list(team["lead"].competing_locations.all()) == [hetao]
