@@ -119,5 +119,7 @@ def test_competing_locations_must_be_competing_locations(team):
     services.lead_update(actor=team["officer"], lead=team["lead"], competing_locations=[hetao])
     assert list(team["lead"].competing_locations.all()) == [hetao]
     with pytest.raises(ApplicationError, match="choose organizations of that kind"):
-        services.lead_update(actor=team["officer"], lead=team["lead"], competing_locations=[make_organization()])
+        services.lead_update(
+            actor=team["officer"], lead=team["lead"], competing_locations=[make_organization()]
+        )
     assert list(team["lead"].competing_locations.all()) == [hetao]
