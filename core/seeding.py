@@ -91,6 +91,10 @@ def _row(obj: models.Model) -> dict[str, Any]:
             row[f.name] = None if target is None else _natural(target)
         else:
             value = getattr(obj, f.attname)
+            if isinstance(value, dict):
+                # JSON (stage-change evidence) cites rows by id, and ids are volatile; the cited rows are in the
+                # dump themselves, by their names.
+                value = {k: v for k, v in value.items() if not k.endswith(("_id", "_ids"))}
             row[f.name] = value.isoformat() if hasattr(value, "isoformat") else value
     for f in obj._meta.many_to_many:
         row[f.name] = sorted(_natural(t) for t in getattr(obj, f.name).all())
@@ -106,7 +110,9 @@ def canonical_dump() -> str:
     """Every business row as sorted JSON lines, with ids replaced by the names of what they point at."""
     lines = []
     for model in _business_models():
-        for obj in model._default_manager.all():
+        relations = [f.name for f in model._meta.concrete_fields if f.is_relation]
+        many = [f.name for f in model._meta.many_to_many]
+        for obj in model._default_manager.select_related(*relations).prefetch_related(*many):
             lines.append(
                 json.dumps([model._meta.label, _row(obj)], ensure_ascii=False, sort_keys=True, default=str)
             )

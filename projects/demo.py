@@ -1,71 +1,1131 @@
-"""Demo leads named after real public HK institutions and real technology fields."""
+"""Demo leads on both tracks, named after real public HK institutions and real technology fields, with
+realistic histories: moves with their evidence, activities, signings with agreements, registrations, leases,
+capital in place, talents arriving, paused and lost leads. The people are fictional.
+
+Every lead is first *planned* (its stages, dates and outcome, from one seed per lead), then written one of two
+ways:
+- up to BULK_THRESHOLD leads, through the services alone, all leads' steps merged in time order (so codes follow
+  registration dates): the data is exactly what staff could have entered;
+- above it (the 100,000-lead benchmark), with bulk_create in batches: the same kinds of rows the services write,
+  checked afterwards by projects.invariants.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import heapq
+import itertools
+import random
+import secrets
+import time as clock
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
 
+import opencc
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts import services as accounts_services
+from accounts.models import Unit, User
+from accounts.roles import Role
 from core.seeding import DemoContext
-from directory.models import Organization
+from directory.models import Carrier, Organization, Sector
 from projects import services
-from projects.models import Lead, LeadCodeSequence, LeadType, SourceChannel
+from projects.invariants import lead_invariant_violations
+from projects.models import (
+    Activity,
+    CapitalInjection,
+    CoordinationNeed,
+    Document,
+    Lead,
+    LeadCodeSequence,
+    LeadContact,
+    LeadType,
+    LostReason,
+    PauseReason,
+    Priority,
+    Signing,
+    SourceChannel,
+    StageChange,
+)
+from projects.stages import TRACK_STAGES, Phase, Stage, Track, stage_phase
+from projects.validators import USCC_ALPHABET, uscc_check_character
+from talent.models import Contact, RecruitmentEvent
 
+# Above this many leads the service path would take hours; the bulk path writes the same kinds of rows.
+BULK_THRESHOLD = 2000
+
+# (zh-hans, zh-hant, en, sector code)
 FIELDS = [
-    "量子计算",
-    "光子芯片",
-    "碳化硅功率器件",
-    "集成电路设计",
-    "工业软件",
-    "具身智能机器人",
-    "医疗机器人",
-    "物流机器人",
-    "AI芯片",
-    "大模型应用",
-    "细胞与基因治疗",
-    "创新抗体药",
-    "体外诊断",
-    "纳米材料",
-    "氢能",
-    "储能电池",
-    "低空无人机",
-    "数字金融",
+    ("量子计算", "量子計算", "quantum computing", "quantum-computing"),
+    ("光子芯片", "光子芯片", "photonic chips", "photonic-chips"),
+    ("碳化硅功率器件", "碳化矽功率器件", "SiC power devices", "third-gen-semiconductors"),
+    ("集成电路设计", "集成電路設計", "IC design", "ic-design"),
+    ("工业软件", "工業軟件", "industrial software", "industrial-software"),
+    ("具身智能机器人", "具身智能機械人", "embodied AI robots", "embodied-ai-robots"),
+    ("医疗机器人", "醫療機械人", "medical robots", "medical-robotics"),
+    ("物流机器人", "物流機械人", "logistics robots", "logistics-robotics"),
+    ("AI芯片", "AI芯片", "AI chips", "ai-chips"),
+    ("大模型应用", "大模型應用", "large-model applications", "large-models"),
+    ("细胞与基因治疗", "細胞與基因治療", "cell and gene therapy", "cell-gene-therapy"),
+    ("创新抗体药", "創新抗體藥", "innovative antibodies", "antibodies"),
+    ("体外诊断", "體外診斷", "in-vitro diagnostics", "in-vitro-diagnostics"),
+    ("纳米材料", "納米材料", "nanomaterials", "nano-materials"),
+    ("氢能", "氫能", "hydrogen energy", "hydrogen"),
+    ("储能电池", "儲能電池", "energy-storage batteries", "energy-storage"),
+    ("低空无人机", "低空無人機", "low-altitude drones", "drones"),
+    ("数字金融", "數字金融", "digital finance", "digital-finance"),
 ]
-FORMS = ["研发团队", "初创企业", "联合实验室", "成果转化项目", "研发中心"]
+# (zh-hans, zh-hant, en, lead type)
+FORMS = [
+    ("研发团队", "研發團隊", "R&D team", LeadType.UNIVERSITY_TEAM),
+    ("成果转化项目", "成果轉化項目", "technology-transfer project", LeadType.UNIVERSITY_TEAM),
+    ("初创企业", "初創企業", "startup", LeadType.STARTUP),
+    ("联合实验室", "聯合實驗室", "joint laboratory", LeadType.RESEARCH_INSTITUTE),
+    ("研发中心", "研發中心", "R&D centre", LeadType.COMPANY),
+]
+# Fictional principal investigators: (zh-hans, zh-hant, HK romanization)
+PI_SURNAMES = [
+    ("陈", "陳", "Chan"),
+    ("黄", "黃", "Wong"),
+    ("李", "李", "Lee"),
+    ("张", "張", "Cheung"),
+    ("梁", "梁", "Leung"),
+    ("刘", "劉", "Lau"),
+    ("曾", "曾", "Tsang"),
+    ("叶", "葉", "Yip"),
+    ("区", "區", "Au"),
+    ("吴", "吳", "Ng"),
+    ("麦", "麥", "Mak"),
+    ("何", "何", "Ho"),
+]
 OWNING_UNITS = ["hk", "hk_office", "industry1", "industry2", "sip_team", "snd_team"]
+
+ASSESSMENTS = [
+    "技术处于国际前沿，团队有产业化意愿，建议跟进。",
+    "与本地产业链匹配度高，核心专利权属清晰，建议安排接洽。",
+    "已完成天使轮融资，市场验证初步完成，建议重点跟进。",
+    "团队拟在长三角设立研发中心，符合重点产业方向。",
+]
+CONTACT_SUMMARIES = {
+    Activity.Kind.MEETING: "与团队负责人面谈，介绍人才、资金与载体政策。",
+    Activity.Kind.CALL: "电话沟通落地意向与时间安排。",
+    Activity.Kind.WECHAT: "微信沟通来苏考察行程及需求清单。",
+    Activity.Kind.EMAIL: "邮件发送政策汇编及载体资料，对方已回复。",
+    Activity.Kind.EVENT: "在推介活动上交流，对方表示有意来苏考察。",
+}
+NEEDS_LISTS = [
+    "研发及办公场地约800平方米，需百级洁净室。",
+    "人才公寓10套，核心成员子女入学安排。",
+    "对接产业基金及中试平台，申请首台套支持。",
+    "湿实验室约500平方米，需危化品仓储许可。",
+]
+BOUNCE_NOTES = [
+    "投资方要求重新研判技术路线。",
+    "团队核心成员变动，需重新接洽。",
+    "选址方案调整，需再次考察载体。",
+    "意向条款有重大变化，退回重新评估。",
+]
+PILOT_NOTES = ["中试线已搭建，首批样品完成验证。", "原型机完成第三方检测。", "中试批次良率达到设计目标。"]
+SCALE_NOTES = ["年产值突破一亿元。", "第二条产线投产，产能达到设计规模。", "员工超过二百人，完成B轮融资。"]
+PROGRAMMES = ["姑苏创新创业领军人才计划", "江苏省“双创计划”", "金鸡湖科技领军人才"]
+EMPLOYERS = ["中科院苏州纳米所", "中科院苏州医工所", "材料科学姑苏实验室", "自主创办企业"]
+# A region code of a Suzhou district, for fictional but checksum-valid USCCs (SIP, SND, Wuzhong, Xiangcheng).
+USCC_REGIONS = ["320594", "320505", "320506", "320507"]
+
+DOCUMENT_TITLES = {
+    "loi": (Document.Kind.LETTER_OF_INTENT, "投资意向书"),
+    "agreement": (Document.Kind.AGREEMENT, "投资合作协议"),
+    "licence": (Document.Kind.LICENCE, "营业执照"),
+    "lease": (Document.Kind.LEASE, "载体入驻协议"),
+    "contract": (Document.Kind.AGREEMENT, "首单客户合同"),
+    "offer": (Document.Kind.AGREEMENT, "聘用意向书"),
+    "award": (Document.Kind.AWARD, "人才计划入选通知"),
+    "transfer": (Document.Kind.AGREEMENT, "技术转让协议"),
+    "receipt": (Document.Kind.INVOICE, "银行进账单"),
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How a dataset looks: where leads end up, how often they stall, move back, get lost or paused."""
+
+    org_weights: dict[str, float]
+    talent_weights: dict[str, float]
+    talent_share: float
+    horizon_days: int
+    bounce_chance: float
+    lost_chance: dict[str, float]
+    paused_chance: float
+    company_chance: float
+
+
+# A live pipeline of about three years: most leads still in attraction.
+DEMO = Profile(
+    org_weights={
+        Stage.LEAD: 18, Stage.QUALIFIED: 14, Stage.ENGAGED: 14, Stage.VISITED: 11, Stage.NEGOTIATING: 10,
+        Stage.SIGNED: 8, Stage.REGISTERED: 7, Stage.MOVED_IN: 6, Stage.OPERATING: 5, Stage.PILOT: 3,
+        Stage.PRODUCING: 2, Stage.FIRST_REVENUE: 1.5, Stage.SCALED: 0.5,
+    },
+    talent_weights={
+        Stage.T_LEAD: 20, Stage.T_ENGAGED: 18, Stage.T_INTERESTED: 15, Stage.T_VISITED: 12,
+        Stage.T_OFFERED: 10, Stage.T_ARRIVED: 9, Stage.T_AWARDED: 6, Stage.T_FOUNDED: 6, Stage.T_RETAINED: 4,
+    },
+    talent_share=0.2,
+    horizon_days=900,
+    bounce_chance=0.06,
+    lost_chance={Phase.ATTRACTION: 0.12, Phase.LANDING: 0.03, Phase.CONVERSION: 0.01},
+    paused_chance=0.06,
+    company_chance=0.5,
+)  # fmt: skip
+# Six years of a bureau's ledger: older leads went further, and stalled ones were sent back and retried more
+# often; this is what gives about ten stage changes per lead.
+BULK = Profile(
+    org_weights={
+        Stage.LEAD: 6, Stage.QUALIFIED: 6, Stage.ENGAGED: 8, Stage.VISITED: 9, Stage.NEGOTIATING: 10,
+        Stage.SIGNED: 9, Stage.REGISTERED: 9, Stage.MOVED_IN: 9, Stage.OPERATING: 10, Stage.PILOT: 7,
+        Stage.PRODUCING: 6, Stage.FIRST_REVENUE: 6, Stage.SCALED: 5,
+    },
+    talent_weights={
+        Stage.T_LEAD: 8, Stage.T_ENGAGED: 10, Stage.T_INTERESTED: 12, Stage.T_VISITED: 12,
+        Stage.T_OFFERED: 12, Stage.T_ARRIVED: 14, Stage.T_AWARDED: 12, Stage.T_FOUNDED: 10, Stage.T_RETAINED: 10,
+    },
+    talent_share=0.15,
+    horizon_days=2200,
+    bounce_chance=0.6,
+    lost_chance={Phase.ATTRACTION: 0.22, Phase.LANDING: 0.05, Phase.CONVERSION: 0.02},
+    paused_chance=0.05,
+    company_chance=0.3,
+)  # fmt: skip
+
+# Days spent before entering each stage, (least, most).
+GAP_DAYS = {
+    Stage.QUALIFIED: (3, 30), Stage.ENGAGED: (5, 45), Stage.VISITED: (14, 90), Stage.NEGOTIATING: (14, 120),
+    Stage.SIGNED: (30, 150), Stage.REGISTERED: (20, 90), Stage.MOVED_IN: (20, 120), Stage.OPERATING: (14, 90),
+    Stage.PILOT: (60, 240), Stage.PRODUCING: (60, 240), Stage.FIRST_REVENUE: (30, 180), Stage.SCALED: (120, 400),
+    Stage.T_ENGAGED: (3, 30), Stage.T_INTERESTED: (7, 60), Stage.T_VISITED: (14, 90), Stage.T_OFFERED: (14, 120),
+    Stage.T_ARRIVED: (30, 120), Stage.T_AWARDED: (60, 240), Stage.T_FOUNDED: (60, 300), Stage.T_RETAINED: (0, 90),
+}  # fmt: skip
+# Never skipped on the way past them: contact comes first, a signing precedes landing, retention needs arrival.
+MUST_VISIT = {Stage.ENGAGED, Stage.SIGNED, Stage.REGISTERED, Stage.T_ENGAGED, Stage.T_ARRIVED}
+SKIP_CHANCE = 0.15
+MAX_BOUNCES = 2  # sent back from one stage at most twice
+# Stages a stalled lead is sent back from (by a manager, with a reason), to an earlier attraction stage.
+BOUNCE_FROM = {
+    Stage.ENGAGED,
+    Stage.VISITED,
+    Stage.NEGOTIATING,
+    Stage.T_INTERESTED,
+    Stage.T_VISITED,
+    Stage.T_OFFERED,
+}
+RETENTION_DAYS = 372  # 12 months after arrival, plus margin for moving times into office hours
+
+
+@dataclass
+class Move:
+    stage: str
+    at: datetime
+    backward: bool = False
+
+
+@dataclass
+class Plan:
+    """One lead's life, decided before anything is written."""
+
+    seed: int
+    track: str
+    lead_type: str
+    unit_key: str
+    owner: User
+    co_owners: list[User]
+    org: Organization | None
+    contact: Contact | None
+    pi: Contact | None
+    sector: Sector | None
+    names: tuple[str, str, str]
+    channel: str
+    event: RecruitmentEvent | None
+    carrier: Carrier
+    confidential: bool
+    priority: str
+    details: dict[str, Any]
+    created_at: datetime
+    moves: list[Move]
+    follow_ups: list[datetime] = field(default_factory=list)
+    injections: list[tuple[date, Decimal]] = field(default_factory=list)
+    status: str = Lead.Status.ACTIVE
+    status_fields: dict[str, Any] = field(default_factory=dict)
+    company: Plan | None = None  # the org-track lead a talent founds
+    founder: Plan | None = None  # the talent lead that founded this company
+    lead: Lead | None = None  # once written
+    pk: int | None = None  # reserved ahead by the bulk path
+    signing: Signing | None = None
+
+
+@dataclass
+class Facts:
+    """What entering one stage takes: evidence values plus the records the evidence cites."""
+
+    data: dict[str, Any]
+    activity: tuple[str, datetime, str] | None = None  # kind, when, summary
+    cite_activity: bool = False
+    document: str | None = None  # a DOCUMENT_TITLES key
+    signing: tuple[date, Decimal, str, RecruitmentEvent | None] | None = None
+    link_company: bool = False
+
+
+@dataclass
+class Catalog:
+    """What the lower apps' demos and the reference data provide."""
+
+    orgs: list[Organization]
+    competitors: list[Organization]
+    carriers: list[Carrier]
+    sectors: dict[str, Sector]
+    staff_by_unit: dict[str, list[User]]
+    unit_weights: dict[str, float]
+    managers: dict[str, User]
+    contacts_by_org: dict[int | None, list[Contact]]
+    talents: list[Contact]
+    events: list[RecruitmentEvent]
+    units: dict[str, Unit]
+    latest: datetime  # nothing is dated after this
+
+
+# --- Entry points ----------------------------------------------------------------------------------------------
 
 
 def seed(ctx: DemoContext) -> None:
+    if ctx.leads > BULK_THRESHOLD:
+        seed_bulk(ctx)
+        return
+    catalog = _catalog(ctx, bulk=False)
+    _write_with_services(_plan_all(ctx, catalog, DEMO), catalog)
+
+
+def seed_bulk(ctx: DemoContext) -> float:
+    """Write ctx.leads leads with bulk_create; return the seconds it took (also logged and printed)."""
+    started = clock.perf_counter()
+    catalog = _catalog(ctx, bulk=True)
+    plans = _plan_all(ctx, catalog, BULK)
+    counts = _write_bulk(plans, catalog)
+    seconds = clock.perf_counter() - started
+    summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+    print(f"Bulk demo: {summary} in {seconds:.1f} s ({connection.vendor})")
+    # The rows bypassed the services: check them before seed_demo commits.
+    checked = clock.perf_counter()
+    problems = lead_invariant_violations()
+    print(f"Invariant checker: {len(problems)} violations, {clock.perf_counter() - checked:.1f} s")
+    if problems:
+        raise RuntimeError("The bulk demo broke lead invariants: " + "; ".join(problems[:5]))
+    return seconds
+
+
+def clear() -> None:
+    """Remove every lead and what hangs on it. A demo reset is not a business deletion: one DELETE per table,
+    without a history row per deleted row (which took half an hour at 100,000 leads)."""
+    # Stored files go with their rows; bulk documents share a few files, so delete each name once.
+    for name in Document.objects.order_by().values_list("file", flat=True).distinct():
+        default_storage.delete(name)
+    tables = [
+        Document,  # points at stage changes, signings and capital injections
+        CapitalInjection,
+        Signing,
+        Activity,
+        LeadContact,
+        CoordinationNeed,
+        StageChange,
+        Lead.co_owners.through,
+    ]
+    # Rows on leads of models added after this list: Django's delete orders their cascades.
+    for model in sorted({r.related_model for r in Lead._meta.related_objects} - {Lead, *tables}, key=str):
+        model.objects.all().delete()
+    with connection.cursor() as cursor:
+        for model in [*tables, Lead, LeadCodeSequence]:
+            table = connection.ops.quote_name(model._meta.db_table)  # our own table names, not input
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+
+
+# --- What exists already ---------------------------------------------------------------------------------------
+
+
+def _catalog(ctx: DemoContext, *, bulk: bool) -> Catalog:
     orgs = list(
         Organization.objects.filter(kind__in=[Organization.Kind.UNIVERSITY, Organization.Kind.INNOHK_CENTRE])
         .exclude(abbreviation="")
         .order_by("abbreviation")
     )
-    staff_by_unit: dict[str, list] = {key: [] for key in OWNING_UNITS}
+    unit_weights = dict.fromkeys(OWNING_UNITS, 1.0)
+    if bulk:
+        unit_weights = _bulk_units(ctx)
+    promoters = {
+        user.pk for user in User.objects.filter(groups__name__in=[Role.OFFICER, Role.MANAGER]).only("pk")
+    }
+    unit_keys = {unit.pk: key for key, unit in ctx.units.items()}
+    staff_by_unit: dict[str, list[User]] = {key: [] for key in unit_weights}
     for user in ctx.users.values():
-        for membership in user.memberships.select_related("unit"):
-            for key, unit in ctx.units.items():
-                if unit.pk == membership.unit_id and key in staff_by_unit:
-                    staff_by_unit[key].append(user)
-    director = ctx.users["director"]
-    everyone = [u for users in staff_by_unit.values() for u in users]
-    for _ in range(ctx.leads):
-        unit_key = ctx.rng.choice(OWNING_UNITS)
-        owner = ctx.rng.choice(staff_by_unit[unit_key])
-        org = ctx.rng.choice(orgs)
-        co_owners = ctx.rng.sample(everyone, k=ctx.rng.choice([0, 0, 1, 2]))
-        services.lead_create(
-            actor=director,
-            owner=owner,
-            name=f"{org.abbreviation} {ctx.rng.choice(FIELDS)}{ctx.rng.choice(FORMS)}",
-            lead_type=ctx.rng.choice([t for t in LeadType.values if t != LeadType.TALENT]),
-            source_channel=ctx.rng.choice(SourceChannel.values),
-            hk_organization=org,
-            owning_unit=ctx.units[unit_key],
-            co_owners=co_owners,
-            confidential=ctx.rng.random() < 0.1,
-            occurred_at=ctx.now - timedelta(days=ctx.rng.randint(1, 400)),
+        if user.pk not in promoters:
+            continue  # event recorders and report viewers never own leads
+        for unit_id in sorted(user.memberships.values_list("unit_id", flat=True)):
+            if unit_keys.get(unit_id) in staff_by_unit:
+                staff_by_unit[unit_keys[unit_id]].append(user)
+    contacts: list[Contact] = ctx.shared.get("contacts", [])
+    contacts_by_org: dict[int | None, list[Contact]] = defaultdict(list)
+    for contact in contacts:
+        contacts_by_org[contact.organization_id].append(contact)
+    talents = list(contacts)
+    ctx.rng.shuffle(talents)
+    return Catalog(
+        orgs=orgs,
+        competitors=list(
+            Organization.objects.filter(kind=Organization.Kind.COMPETING_LOCATION).order_by("name")
+        ),
+        carriers=list(Carrier.objects.exclude(kind=Carrier.Kind.DISTRICT).order_by("path")),
+        sectors={s.code: s for s in Sector.objects.filter(code__in=[f[3] for f in FIELDS])},
+        staff_by_unit=staff_by_unit,
+        unit_weights=unit_weights,
+        managers={"director": ctx.users["director"]},
+        contacts_by_org=contacts_by_org,
+        talents=talents,
+        events=list(ctx.shared.get("events", [])),
+        units=ctx.units,
+        # Two days back, so moving a time into office hours never reaches today.
+        latest=ctx.now - timedelta(days=2),
+    )
+
+
+def _bulk_units(ctx: DemoContext) -> dict[str, float]:
+    """A bureau at benchmark scale: sector task forces beside the demo units, and the officer's unit ("hk")
+    holding a tenth of all leads, the ~10,000-lead unit the benchmark runs as."""
+    weights = {"hk": 10.0, **{key: 3.0 for key in OWNING_UNITS if key != "hk"}}
+    parents = [ctx.units["industry1"], ctx.units["industry2"]]
+    sectors = Sector.objects.filter(parent__isnull=True).order_by("code")
+    for index, sector in enumerate(sectors, start=1):
+        key = f"taskforce{index:02d}"
+        ctx.units[key] = accounts_services.unit_create(
+            name=f"{sector.name}招商专班",
+            name_zh_hant=f"{sector.name_zh_hant or sector.name}招商專班",
+            name_en=f"{sector.name_en or sector.code} task force",
+            parent=parents[index % 2],
+            kind=Unit.Kind.SECTION,
+        )
+        for seat in (1, 2):
+            surname, given = ctx.rng.choice(PI_SURNAMES)[0], ctx.rng.choice(["海峰", "静怡", "立新", "书瑶"])
+            user = accounts_services.user_create(
+                username=f"tf{index:02d}_{seat}",
+                password=None,
+                roles=[Role.OFFICER],
+                last_name=surname,
+                first_name=given,
+                email=f"tf{index:02d}_{seat}@demo.invalid",
+            )
+            accounts_services.membership_set(user=user, unit=ctx.units[key])
+            ctx.users[user.username] = user
+        weights[key] = 70.0 / len(sectors)
+    return weights
+
+
+# --- Planning --------------------------------------------------------------------------------------------------
+
+
+def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _plan_all(ctx: DemoContext, catalog: Catalog, profile: Profile) -> list[Plan]:
+    plans: list[Plan] = []
+    while len(plans) < ctx.leads:
+        rng = random.Random(ctx.rng.getrandbits(64))
+        talent = rng.random() < profile.talent_share and catalog.talents
+        contact = catalog.talents.pop() if talent else None
+        plan = _plan_one(rng, catalog, profile, contact=contact)
+        plans.append(plan)
+        if plan.company is not None:
+            if len(plans) < ctx.leads:
+                plans.append(plan.company)
+            else:
+                plan.company = None  # no slot left: the founding cites a transfer agreement instead
+    return plans
+
+
+def _plan_one(
+    rng: random.Random,
+    catalog: Catalog,
+    profile: Profile,
+    *,
+    contact: Contact | None,
+    founder: Plan | None = None,
+    founded_at: datetime | None = None,
+) -> Plan:
+    seed = rng.getrandbits(64)
+    track = Track.TALENT if contact else Track.ORGANIZATION
+    unit_key = founder.unit_key if founder else _weighted(rng, catalog.unit_weights)
+    owner = founder.owner if founder else rng.choice(catalog.staff_by_unit[unit_key])
+    everyone = [u for key in OWNING_UNITS for u in catalog.staff_by_unit.get(key, []) if u != owner]
+    co_owners = rng.sample(everyone, k=min(len(everyone), rng.choice([0, 0, 0, 1, 2])))
+    zh, hant, en, sector_code = rng.choice(FIELDS)
+    if contact is not None:
+        org = contact.organization
+        to_s = _t2s().convert(contact.name)
+        suffix = f"（{org.abbreviation}）" if org else ""
+        names = (f"{to_s} · {zh}人才{suffix}", f"{contact.name} · {hant}人才{suffix}", "")
+        lead_type = LeadType.TALENT
+    elif founder is not None:
+        org = founder.org
+        names = (f"{founder.names[0].split(' · ')[0]}创办的{zh}企业", "", "")
+        lead_type = LeadType.STARTUP
+    else:
+        org = rng.choice(catalog.orgs)
+        form = rng.choice(FORMS)
+        pi = rng.choice(PI_SURNAMES)
+        names = (
+            f"{org.abbreviation} {zh}{form[0]}（{pi[0]}教授）",
+            f"{org.abbreviation} {hant}{form[1]}（{pi[1]}教授）",
+            f"{org.abbreviation} {en} {form[2]} (Prof. {pi[2]})",
+        )
+        lead_type = form[3]
+    pi_candidates = catalog.contacts_by_org.get(org.pk if org else None, [])
+    pi_contact = (
+        rng.choice(pi_candidates) if contact is None and pi_candidates and rng.random() < 0.5 else None
+    )
+    channel = (
+        SourceChannel.EVENT if founder is None and rng.random() < 0.3 else rng.choice(SourceChannel.values)
+    )
+    if founder is not None:
+        weights = {s: w for s, w in profile.org_weights.items() if stage_phase(s) == Phase.ATTRACTION}
+    else:
+        weights = profile.talent_weights if contact else profile.org_weights
+    target = _weighted(rng, weights)
+    event = None
+    recent = stage_phase(target) == Phase.ATTRACTION and founder is None
+    if channel == SourceChannel.EVENT and catalog.events and recent and rng.random() < 0.7:
+        event = rng.choice(catalog.events)
+    moves = _moves(rng, track, target, profile)
+    start = None
+    if event is not None:
+        start = datetime.combine(event.starts_on, time(10), tzinfo=catalog.latest.tzinfo)
+    elif founded_at is not None:
+        start = founded_at - timedelta(days=rng.randint(2, 20))
+    created_at, moves = _place_in_time(rng, moves, catalog.latest, profile.horizon_days, start=start)
+    carrier = rng.choice(catalog.carriers)
+    amount = Decimal(rng.choice([300, 500, 800, 1000, 2000, 3000, 5000, 10000, 20000, 50000])) * 10_000
+    plan = Plan(
+        seed=seed,
+        track=track,
+        lead_type=lead_type,
+        unit_key=unit_key,
+        owner=owner,
+        co_owners=co_owners,
+        org=org,
+        contact=contact,
+        pi=pi_contact,
+        sector=catalog.sectors.get(sector_code),
+        names=names,
+        channel=channel,
+        event=event,
+        carrier=carrier,
+        confidential=rng.random() < 0.1,
+        priority=rng.choices(Priority.values, weights=[15, 70, 15])[0],
+        details={}
+        if contact
+        else {
+            "expected_investment": amount,
+            "trl": rng.randint(3, 8),
+            "headcount_planned": rng.randint(5, 80),
+            "space_office_m2": rng.choice([100, 200, 300, 500, 800, 1200]),
+            "target_carrier": carrier if rng.random() < 0.6 else None,
+        },
+        created_at=created_at,
+        moves=moves,
+    )
+    last = moves[-1].at if moves else created_at
+    room = (catalog.latest - last).days
+    if room >= 2:
+        plan.follow_ups = sorted(
+            _office_hours(rng, last + timedelta(days=rng.uniform(1, min(room - 1, 60))))
+            for _ in range(rng.choice([0, 1, 1, 2]))
+        )
+    reached = [m for m in moves if m.stage == Stage.REGISTERED]
+    if reached and rng.random() < 0.6:
+        since = reached[-1].at
+        span = max(1, (catalog.latest - since).days)
+        days = sorted(rng.sample(range(1, span + 1), k=min(span, rng.randint(1, 3))))
+        share = amount * Decimal(rng.choice([10, 20, 30])) / 100
+        plan.injections = [((since + timedelta(days=d)).date(), share) for d in days]
+    _plan_outcome(rng, plan, profile, catalog)
+    founding = next((m for m in moves if m.stage == Stage.T_FOUNDED), None)
+    if founding is not None and org is not None and rng.random() < profile.company_chance:
+        plan.company = _plan_one(rng, catalog, profile, contact=None, founder=plan, founded_at=founding.at)
+        plan.company.founder = plan
+    return plan
+
+
+def _moves(rng: random.Random, track: str, target: str, profile: Profile) -> list[tuple[str, float, bool]]:
+    """The moves on the way to `target`, with skips and occasional moves back: (stage, days after the lead's
+    registration, backward)."""
+    stages = TRACK_STAGES[track]
+    path = [s for s in stages[1 : stages.index(target)] if s in MUST_VISIT or rng.random() > SKIP_CHANCE]
+    if target != stages[0]:
+        path.append(target)
+    moves: list[tuple[str, float, bool]] = []
+    days = arrived = 0.0
+    for stage in path:
+        days += rng.uniform(*GAP_DAYS[stage])
+        if stage == Stage.T_RETAINED:
+            days = max(days, arrived + RETENTION_DAYS)
+        moves.append((stage, days, False))
+        arrived = days if stage == Stage.T_ARRIVED else arrived
+        for _ in range(MAX_BOUNCES if stage in BOUNCE_FROM else 0):
+            if rng.random() >= profile.bounce_chance:
+                break
+            back = stages[rng.randint(1, stages.index(stage) - 1)]
+            days += rng.uniform(7, 45)
+            moves.append((back, days, True))
+            days += rng.uniform(*GAP_DAYS[stage]) / 2
+            moves.append((stage, days, False))
+    return moves
+
+
+def _office_hours(rng: random.Random, moment: datetime) -> datetime:
+    return datetime.combine(moment.date(), time(9), tzinfo=moment.tzinfo) + timedelta(
+        minutes=rng.randint(0, 540)
+    )
+
+
+def _place_in_time(
+    rng: random.Random,
+    moves: list[tuple[str, float, bool]],
+    latest: datetime,
+    horizon_days: int,
+    *,
+    start: datetime | None,
+) -> tuple[datetime, list[Move]]:
+    """Date the registration and the moves: office hours, strictly increasing, none after `latest`."""
+    span = moves[-1][1] if moves else 0.0
+    if start is None:
+        start = latest - timedelta(days=span + rng.uniform(0, max(0.0, horizon_days - span)))
+    # A lead found at a recent event (or a company founded lately) has had less time: its pace quickens.
+    scale = min(1.0, (latest - start) / timedelta(days=span)) if span else 1.0
+    created = previous = _office_hours(rng, start)
+    placed = []
+    for stage, days, backward in moves:
+        at = _office_hours(rng, start + timedelta(days=days * scale))
+        previous = max(at, previous + timedelta(minutes=rng.randint(20, 90)))
+        placed.append(Move(stage, previous, backward))
+    return created, placed
+
+
+def _plan_outcome(rng: random.Random, plan: Plan, profile: Profile, catalog: Catalog) -> None:
+    stage = plan.moves[-1].stage if plan.moves else TRACK_STAGES[plan.track][0]
+    if rng.random() < profile.lost_chance[stage_phase(stage)]:
+        reason = rng.choice(LostReason.values)
+        lost_to = None
+        if reason in (LostReason.OTHER_LOCATION, LostReason.WEAKER_PACKAGE) and catalog.competitors:
+            lost_to = rng.choice(catalog.competitors)
+        plan.status = Lead.Status.LOST
+        plan.status_fields = {"reason": reason, "lost_to": lost_to, "note": "经研判暂无落地可能。"}
+    elif rng.random() < profile.paused_chance:
+        # The pause service wants a review date after the real today, whatever day the demo is dated.
+        base = max(catalog.latest.date() + timedelta(days=2), timezone.localdate())
+        plan.status = Lead.Status.PAUSED
+        plan.status_fields = {
+            "reason": rng.choice(PauseReason.values),
+            "resume_review_on": base + timedelta(days=rng.randint(14, 90)),
+            "note": "对方暂缓推进，约定到期复核。",
+        }
+
+
+def _facts(rng: random.Random, plan: Plan, move: Move, previous: datetime, catalog: Catalog) -> Facts:
+    """Evidence for entering `move.stage`, in the cleaned form lead_advance stores it (a move back carries only
+    the manager's reason)."""
+    stage, at = move.stage, move.at
+    if move.backward:
+        return Facts({"note": rng.choice(BOUNCE_NOTES)})
+
+    def day_between() -> str:
+        span = max(0, (at.date() - previous.date()).days)
+        return (at.date() - timedelta(days=rng.randint(0, min(span, 20)))).isoformat()
+
+    before = at - timedelta(minutes=rng.randint(30, 240))
+    if stage in (Stage.ENGAGED, Stage.T_ENGAGED):
+        kind = Activity.Kind.EVENT if plan.event else rng.choice(list(CONTACT_SUMMARIES)[:4])
+        return Facts({}, activity=(kind, before, CONTACT_SUMMARIES[kind]), cite_activity=True)
+    if stage == Stage.QUALIFIED:
+        return Facts({"assessment": rng.choice(ASSESSMENTS), "decision": "follow"})
+    if stage == Stage.VISITED:
+        carriers = {plan.carrier.pk, rng.choice(catalog.carriers).pk}
+        visit = (Activity.Kind.VISIT, before, f"陪同团队考察{plan.carrier.name}。")
+        return Facts({"visit_date": day_between(), "carrier_ids": sorted(carriers)}, activity=visit)
+    if stage == Stage.NEGOTIATING:
+        if rng.random() < 0.5:
+            return Facts({"needs_list": rng.choice(NEEDS_LISTS)})
+        return Facts({}, document="loi")
+    if stage == Stage.SIGNED:
+        signed_on, event = date.fromisoformat(day_between()), None
+        held = [e for e in catalog.events if previous.date() < e.starts_on <= at.date()]
+        if held and rng.random() < 0.5:
+            event = rng.choice(held)
+            signed_on = event.starts_on
+        currency = rng.choices(["CNY", "HKD", "USD"], weights=[80, 15, 5])[0]
+        return Facts(
+            {},
+            document="agreement",
+            signing=(signed_on, plan.details["expected_investment"], currency, event),
+        )
+    if stage == Stage.REGISTERED:
+        return Facts({"uscc": _uscc(rng), "registration_date": day_between()}, document="licence")
+    if stage == Stage.MOVED_IN:
+        space = str(rng.choice([150, 300, 500, 800, 1200, 2000]))
+        return Facts({"space_m2": space, "carrier_id": plan.carrier.pk}, document="lease")
+    if stage == Stage.OPERATING:
+        return Facts({"staff_on_site": rng.randint(5, 60)})
+    if stage == Stage.PILOT:
+        return Facts({"pilot_note": rng.choice(PILOT_NOTES)})
+    if stage == Stage.PRODUCING:
+        return Facts({"first_production_date": day_between()})
+    if stage == Stage.FIRST_REVENUE:
+        return Facts({"contract_date": day_between()}, document="contract")
+    if stage == Stage.SCALED:
+        return Facts({"scale_note": rng.choice(SCALE_NOTES)})
+    if stage == Stage.T_INTERESTED:
+        return Facts({"interest_type": rng.choice(["full_time", "part_time", "project", "found_company"])})
+    if stage == Stage.T_VISITED:
+        return Facts({"visit_date": day_between()})
+    if stage == Stage.T_OFFERED:
+        return Facts({}, document="offer")
+    if stage == Stage.T_ARRIVED:
+        employment = rng.choice(["full_time", "full_time", "part_time"])
+        return Facts(
+            {"start_date": day_between(), "employer": rng.choice(EMPLOYERS), "employment": employment}
+        )
+    if stage == Stage.T_AWARDED:
+        return Facts({"programme": rng.choice(PROGRAMMES)}, document="award")
+    if stage == Stage.T_FOUNDED:
+        return Facts({}, link_company=True) if plan.company else Facts({}, document="transfer")
+    return Facts({})  # T_RETAINED needs nothing but time
+
+
+def _uscc(rng: random.Random) -> str:
+    body = "91" + rng.choice(USCC_REGIONS) + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
+    return body + uscc_check_character(body)
+
+
+def _pdf(text: str) -> bytes:
+    """A small, valid one-page PDF saying what it stands for (ASCII only: the built-in font has no CJK)."""
+    stream = f"BT /F1 14 Tf 72 770 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+_T2S: opencc.OpenCC | None = None
+
+
+def _t2s() -> opencc.OpenCC:
+    global _T2S
+    if _T2S is None:
+        _T2S = opencc.OpenCC("t2s")
+    return _T2S
+
+
+# --- Writing through the services ------------------------------------------------------------------------------
+
+
+def _write_with_services(plans: list[Plan], catalog: Catalog) -> None:
+    """Run every plan's steps through the services, all leads merged in time order."""
+    steps = heapq.merge(*(_service_steps(plan, index, catalog) for index, plan in enumerate(plans)))
+    for _at, _index, _number, step in steps:
+        step()
+
+
+def _service_steps(plan: Plan, index: int, catalog: Catalog):
+    """One lead's service calls as (when, lead index, step number, call), in the order they happen."""
+    rng = random.Random(plan.seed)
+    counter = itertools.count()
+    director = catalog.managers["director"]
+
+    def create() -> None:
+        fields = {"hk_organization": plan.org, "sector": plan.sector, "confidential": plan.confidential}
+        if plan.track == Track.TALENT:
+            fields["subject_contact"] = plan.contact
+        plan.lead = services.lead_create(
+            actor=plan.owner,
+            owner=plan.owner,
+            name=plan.names[0],
+            name_zh_hant=plan.names[1],
+            name_en=plan.names[2],
+            lead_type=plan.lead_type,
+            source_channel=plan.channel,
+            source_event=plan.event,
+            owning_unit=catalog.units[plan.unit_key],
+            co_owners=plan.co_owners,
+            priority=plan.priority,
+            occurred_at=plan.created_at,
+            **fields,
+            **plan.details,
+        )
+        if plan.pi is not None:
+            services.lead_contact_add(
+                actor=plan.owner, lead=plan.lead, contact=plan.pi, role=LeadContact.Role.PI
+            )
+
+    def advance(move: Move, facts: Facts) -> None:
+        lead = plan.lead
+        if move.backward:
+            note = facts.data["note"]
+            services.lead_advance(
+                lead=lead, to_stage=move.stage, actor=director, occurred_at=move.at, note=note
+            )
+            return
+        evidence = dict(facts.data)
+        if facts.activity:
+            kind, when, summary = facts.activity
+            activity = services.activity_log(
+                actor=plan.owner, lead=lead, kind=kind, occurred_at=when, summary=summary
+            )
+            if facts.cite_activity:
+                evidence["activity_id"] = activity.pk
+        if facts.document:
+            document = _upload(plan, facts.document)
+            if facts.signing:
+                signed_on, amount, currency, event = facts.signing
+                plan.signing = services.signing_create(
+                    actor=plan.owner,
+                    lead=lead,
+                    signed_on=signed_on,
+                    investor=plan.org,
+                    amount=amount,
+                    currency=currency,
+                    event=event,
+                    documents=[document],
+                )
+                evidence["signing_id"] = plan.signing.pk
+            else:
+                evidence["document_ids"] = [document.pk]
+        if facts.link_company:
+            evidence["linked_lead_id"] = plan.company.lead.pk
+        services.lead_advance(
+            lead=lead, to_stage=move.stage, actor=plan.owner, occurred_at=move.at, evidence=evidence
         )
 
+    def follow_up(when: datetime) -> None:
+        services.activity_log(
+            actor=plan.owner,
+            lead=plan.lead,
+            kind=Activity.Kind.WECHAT,
+            occurred_at=when,
+            summary="例行跟进，了解最新进展。",
+        )
 
-def clear() -> None:
-    Lead.objects.all().delete()
-    LeadCodeSequence.objects.all().delete()
+    def inject(received_on: date, amount: Decimal) -> None:
+        receipt = _upload(plan, "receipt")
+        currency = plan.signing.currency if plan.signing else "CNY"
+        services.capital_injection_create(
+            actor=plan.owner,
+            lead=plan.lead,
+            received_on=received_on,
+            amount=amount,
+            currency=currency,
+            documents=[receipt],
+        )
+
+    def settle() -> None:
+        lead = Lead.objects.get(pk=plan.lead.pk)  # the services saved newer stage fields than plan.lead holds
+        if plan.status == Lead.Status.LOST:
+            services.lead_mark_lost(actor=plan.owner, lead=lead, **plan.status_fields)
+        elif plan.status == Lead.Status.PAUSED:
+            services.lead_pause(actor=plan.owner, lead=lead, **plan.status_fields)
+
+    yield plan.created_at, index, next(counter), create
+    previous = plan.created_at
+    for move in plan.moves:
+        facts = _facts(rng, plan, move, previous, catalog)
+        yield move.at, index, next(counter), lambda move=move, facts=facts: advance(move, facts)
+        previous = move.at
+    events = [(w, lambda w=w: follow_up(w)) for w in plan.follow_ups]
+    events += [
+        (datetime.combine(on, time(16), tzinfo=previous.tzinfo), lambda on=on, a=a: inject(on, a))
+        for on, a in plan.injections
+    ]
+    for when, step in sorted(events, key=lambda e: e[0]):
+        yield max(when, previous), index, next(counter), step
+    yield catalog.latest, index, next(counter), settle
+
+
+def _upload(plan: Plan, key: str) -> Document:
+    kind, title = DOCUMENT_TITLES[key]
+    code = plan.lead.code
+    file = SimpleUploadedFile(
+        f"{key}-{code}.pdf", _pdf(f"Suzhou-HK Pipeline demo {key} for {code}, fictional"), "application/pdf"
+    )
+    return services.document_upload(
+        actor=plan.owner, lead=plan.lead, file=file, title=f"{title}（{code}）", kind=kind
+    )
+
+
+# --- Writing in bulk -------------------------------------------------------------------------------------------
+
+BULK_CHUNK = 2500  # leads per round of inserts: about 25,000 stage changes
+HISTORY_MODELS = (Lead, LeadContact, Activity, Signing, CapitalInjection, Document)
+
+
+class _Ids:
+    """Primary keys handed out before the inserts, so rows can cite each other in one pass (a stage change cites
+    its documents, a document points back at its stage change) without an UPDATE per row."""
+
+    def __init__(self) -> None:
+        self._free: dict[type, list[int]] = defaultdict(list)
+        self._next_sqlite: dict[type, int] = {}
+
+    def take(self, model: type) -> int:
+        free = self._free[model]
+        if not free:
+            free.extend(reversed(self._reserve(model, 10_000)))
+        return free.pop()
+
+    def _reserve(self, model: type, count: int) -> list[int]:
+        if connection.vendor == "postgresql":
+            # nextval keeps the sequence ahead of every id used here, so later inserts by the services never
+            # collide; generate_series gets the whole block in one round trip.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [model._meta.db_table, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+        # SQLite: seed_demo holds the write lock for its whole transaction, so the next ids are ours.
+        start = self._next_sqlite.get(model) or (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        self._next_sqlite[model] = start + count
+        return list(range(start, start + count))
+
+
+def _write_bulk(plans: list[Plan], catalog: Catalog) -> dict[str, int]:
+    # Codes follow registration dates, as lead_next_code hands them out.
+    plans.sort(key=lambda plan: plan.created_at)
+    sequences = dict(LeadCodeSequence.objects.values_list("year", "last"))
+    files = _shared_files()
+    ids = _Ids()
+    for plan in plans:
+        plan.pk = ids.take(Lead)  # a talent's founding cites the company's lead, written in a later round
+    counts: dict[str, int] = defaultdict(int)
+    for start in range(0, len(plans), BULK_CHUNK):
+        rows: dict[type, list] = defaultdict(list)
+        for plan in plans[start : start + BULK_CHUNK]:
+            _bulk_rows(plan, rows, ids, sequences, files, catalog)
+        for model in (
+            Lead,
+            Lead.co_owners.through,
+            LeadContact,
+            Activity,
+            Signing,
+            CapitalInjection,
+            StageChange,
+            Document,
+        ):
+            objs = rows[model]
+            model.objects.bulk_create(objs, batch_size=1000)
+            if model in HISTORY_MODELS:
+                model.history.bulk_history_create(objs, batch_size=1000)
+            counts[model.__name__] += len(objs)
+    for year, last in sorted(sequences.items()):
+        LeadCodeSequence.objects.update_or_create(year=year, defaults={"last": last})
+    return dict(counts)
+
+
+def _shared_files() -> dict[str, tuple[str, int]]:
+    """One stored PDF per kind of document, shared by every bulk row of that kind: {key: (name, size)}."""
+    files = {}
+    for key in DOCUMENT_TITLES:
+        content = _pdf(f"Suzhou-HK Pipeline demo {key}, fictional")
+        name = f"documents/demo/{key}.pdf"
+        if not default_storage.exists(name):
+            name = default_storage.save(name, ContentFile(content))
+        files[key] = (name, len(content))
+    return files
+
+
+def _bulk_rows(
+    plan: Plan,
+    rows: dict[type, list],
+    ids: _Ids,
+    sequences: dict[int, int],
+    files: dict[str, tuple[str, int]],
+    catalog: Catalog,
+) -> None:
+    """The rows the services would have written for `plan`, appended to `rows`."""
+    rng = random.Random(plan.seed)
+    year = timezone.localdate(plan.created_at).year
+    sequences[year] = sequences.get(year, 0) + 1
+    first = TRACK_STAGES[plan.track][0]
+    lead = Lead(
+        id=plan.pk,
+        founded_from_id=plan.founder.pk if plan.founder else None,
+        code=f"HK-{year}-{sequences[year]:04d}",
+        name=plan.names[0],
+        name_zh_hant=plan.names[1],
+        name_en=plan.names[2],
+        lead_type=plan.lead_type,
+        track=plan.track,
+        subject_contact=plan.contact,
+        hk_organization=plan.org,
+        sector=plan.sector,
+        source_channel=plan.channel,
+        source_event=plan.event,
+        owner=plan.owner,
+        owning_unit=catalog.units[plan.unit_key],
+        stage=first,
+        stage_entered_at=plan.created_at,
+        priority=plan.priority,
+        confidential=plan.confidential,
+        **plan.details,
+    )
+    plan.lead = lead
+    rows[Lead].append(lead)
+    through = Lead.co_owners.through
+    rows[through].extend(through(lead_id=lead.id, user_id=user.pk) for user in plan.co_owners)
+    if plan.pi is not None:
+        rows[LeadContact].append(
+            LeadContact(id=ids.take(LeadContact), lead=lead, contact=plan.pi, role=LeadContact.Role.PI)
+        )
+
+    def change(
+        to_stage: str, at: datetime, actor: User, evidence: dict, note: str = "", pk: int | None = None
+    ) -> None:
+        rows[StageChange].append(
+            StageChange(
+                id=pk or ids.take(StageChange),
+                lead=lead,
+                # The registration is the lead's first change; every later one starts where the last ended.
+                from_stage=lead.stage if rows_of_lead else "",
+                to_stage=to_stage,
+                actor=actor,
+                occurred_at=at,
+                note=note,
+                evidence=evidence,
+            )
+        )
+        rows_of_lead.append(to_stage)
+        lead.stage, lead.stage_entered_at = to_stage, at
+
+    def activity(kind: str, at: datetime, summary: str) -> Activity:
+        row = Activity(
+            id=ids.take(Activity),
+            lead=lead,
+            kind=kind,
+            occurred_at=at,
+            summary=summary,
+            created_by=plan.owner,
+        )
+        rows[Activity].append(row)
+        lead.last_activity_at = max(filter(None, [lead.last_activity_at, at]))
+        return row
+
+    def document(key: str, **link: Any) -> Document:
+        kind, title = DOCUMENT_TITLES[key]
+        name, size = files[key]
+        row = Document(
+            id=ids.take(Document),
+            lead=lead,
+            kind=kind,
+            title=f"{title}（{lead.code}）",
+            token=secrets.token_hex(16),
+            file=name,
+            original_name=f"{key}-{lead.code}.pdf",
+            content_type="application/pdf",
+            size=size,
+            attached=True,
+            uploaded_by=plan.owner,
+            **link,
+        )
+        rows[Document].append(row)
+        return row
+
+    rows_of_lead: list[str] = []
+    change(first, plan.created_at, plan.owner, {})
+    previous = plan.created_at
+    for move in plan.moves:
+        facts = _facts(rng, plan, move, previous, catalog)
+        previous = move.at
+        if move.backward:
+            change(move.stage, move.at, catalog.managers["director"], {}, note=facts.data["note"])
+            continue
+        evidence = dict(facts.data)
+        change_id = ids.take(StageChange)
+        if facts.activity:
+            cited = activity(*facts.activity)
+            if facts.cite_activity:
+                evidence["activity_id"] = cited.pk
+        if facts.signing:
+            signed_on, amount, currency, event = facts.signing
+            plan.signing = Signing(
+                id=ids.take(Signing),
+                lead=lead,
+                signed_on=signed_on,
+                investor=plan.org,
+                event=event,
+                credited_event=event,
+                amount=amount,
+                currency=currency,
+                created_by=plan.owner,
+            )
+            rows[Signing].append(plan.signing)
+            document(facts.document, signing=plan.signing)
+            evidence["signing_id"] = plan.signing.pk
+        elif facts.document:
+            evidence["document_ids"] = [document(facts.document, stage_change_id=change_id).pk]
+        if facts.link_company:
+            evidence["linked_lead_id"] = plan.company.pk
+        # What lead_advance's _apply_facts copies onto the lead.
+        if move.stage == Stage.REGISTERED:
+            lead.uscc, lead.registered_on = (
+                evidence["uscc"],
+                date.fromisoformat(evidence["registration_date"]),
+            )
+        elif move.stage == Stage.MOVED_IN:
+            lead.target_carrier = plan.carrier
+        elif move.stage == Stage.OPERATING:
+            lead.headcount_now = evidence["staff_on_site"]
+        change(move.stage, move.at, plan.owner, evidence, pk=change_id)  # the id its documents point at
+    for when in plan.follow_ups:
+        activity(Activity.Kind.WECHAT, when, "例行跟进，了解最新进展。")
+    for received_on, amount in plan.injections:
+        currency = plan.signing.currency if plan.signing else "CNY"
+        injection = CapitalInjection(
+            id=ids.take(CapitalInjection),
+            lead=lead,
+            received_on=received_on,
+            amount=amount,
+            currency=currency,
+            created_by=plan.owner,
+        )
+        rows[CapitalInjection].append(injection)
+        document("receipt", capital_injection=injection)
+    fields = plan.status_fields
+    lead.status = plan.status
+    if plan.status == Lead.Status.LOST:
+        lead.lost_reason, lead.lost_to, lead.status_note = fields["reason"], fields["lost_to"], fields["note"]
+    elif plan.status == Lead.Status.PAUSED:
+        lead.pause_reason, lead.resume_review_on = fields["reason"], fields["resume_review_on"]
+        lead.status_note = fields["note"]

@@ -211,7 +211,8 @@ class LeadAdmin(LeadActionsMixin, ScopedAdmin):
 
     @admin.display(description=_("days in stage"), ordering="-stage_entered_at")
     def days_in_stage(self, obj: Lead) -> int:
-        return (timezone.localdate() - timezone.localdate(obj.stage_entered_at)).days
+        # Whole days elapsed, so the figure does not jump at local midnight.
+        return (timezone.now() - obj.stage_entered_at).days
 
     def get_search_results(self, request, queryset, search_term):
         """Every word must appear in a text column, or the whole term must name the HK organization."""

@@ -85,7 +85,9 @@ def _check_retention(lead: Lead, occurred_at: dt.datetime) -> None:
         )
 
 
-def _apply_facts(lead: Lead, stage: str, checked: CheckedEvidence, *, actor: User) -> None:
+def _apply_facts(
+    lead: Lead, stage: str, checked: CheckedEvidence, *, actor: User, occurred_at: dt.datetime
+) -> None:
     """What the evidence proves becomes the lead's own facts."""
     data = checked.data
     if stage == Stage.REGISTERED:
@@ -115,6 +117,7 @@ def _apply_facts(lead: Lead, stage: str, checked: CheckedEvidence, *, actor: Use
             source_channel=lead.source_channel,
             hk_organization=lead.hk_organization,
             sector=lead.sector,
+            occurred_at=occurred_at,  # a back-dated founding registers the company on the same day
         )
         company.founded_from = lead
         company.save(update_fields=["founded_from"])
@@ -154,7 +157,7 @@ def lead_advance(
             occurred_on=timezone.localdate(occurred_at),
             actor=actor,
         )
-        _apply_facts(lead, to_stage, checked, actor=actor)
+        _apply_facts(lead, to_stage, checked, actor=actor, occurred_at=occurred_at)
     change = StageChange.objects.create(
         lead=lead,
         from_stage=lead.stage,
