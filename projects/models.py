@@ -274,6 +274,9 @@ class Lead(models.Model):
         ordering = ["-created_at", "-pk"]
         permissions = [("move_lead_backward", _("Can move a lead back to an earlier stage"))]
         indexes = [
+            # Serves the default "newest first" lead list: page 1 and deep pages read the index in order instead
+            # of sorting every visible lead.
+            models.Index(fields=["-created_at", "-id"], name="lead_recent_idx"),
             # Serves the unit-scoped lead list: members filter by owning unit, newest first.
             models.Index(fields=["owning_unit", "-created_at"], name="lead_unit_recent_idx"),
             # Serves the stage filter and the stalled-lead lists (stage + time in stage).

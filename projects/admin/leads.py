@@ -7,11 +7,12 @@ lead_update, and the inlines add records through their services.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext
@@ -43,6 +44,9 @@ from talent.selectors import contacts_visible_to, events_visible_to
 
 # The text columns a search term is looked for in; the Hong Kong organization is found by any of its aliases.
 LEAD_SEARCH_FIELDS = ["code", "name", "name_zh_hant", "name_en", "uscc", "hk_company_number"]
+LEAD_CODE = re.compile(r"HK-\d{4}-\d{4,}", re.IGNORECASE)
+USCC_LIKE = re.compile(r"[0-9A-Za-z]{18}")
+HK_CR_LIKE = re.compile(r"\d{7,8}")
 
 
 # The owner and unit filters offer what the user's scope reaches, read from the memberships. A "related only"
@@ -215,7 +219,15 @@ class LeadAdmin(LeadActionsMixin, ScopedAdmin):
         return (timezone.now() - obj.stage_entered_at).days
 
     def get_search_results(self, request, queryset, search_term):
-        """Every word must appear in a text column, or the whole term must name the HK organization."""
+        """A code, credit code or HK company number finds its lead by index; otherwise every word must appear
+        in a text column, or the whole term must name the HK organization."""
+        term = search_term.strip()
+        if LEAD_CODE.fullmatch(term):
+            return queryset.filter(code=term.upper()), False
+        if USCC_LIKE.fullmatch(term):
+            return queryset.filter(uscc=term.upper()), False
+        if HK_CR_LIKE.fullmatch(term):
+            return queryset.filter(hk_company_number=term), False
         words = [
             unescape_string_literal(bit) if bit[:1] in {'"', "'"} and bit[0] == bit[-1] else bit
             for bit in smart_split(search_term)
@@ -227,11 +239,10 @@ class LeadAdmin(LeadActionsMixin, ScopedAdmin):
             condition &= Q.create([(f"{f}__icontains", word) for f in LEAD_SEARCH_FIELDS], connector=Q.OR)
         key = name_key(search_term)
         if key:
-            # EXISTS on the alias table: an organization with many matching aliases still yields its lead once.
-            aliases = OrganizationAlias.objects.filter(
-                organization=OuterRef("hk_organization"), key__contains=key
-            )
-            condition |= Q(Exists(aliases))
+            # The alias table is small: resolve the organizations first, then use the leads' foreign-key index
+            # (an organization with many matching aliases still yields its lead once).
+            organizations = OrganizationAlias.objects.filter(key__contains=key).values("organization_id")
+            condition |= Q(hk_organization__in=organizations)
         return queryset.filter(condition), False
 
     # --- Form -----------------------------------------------------------------------------------------------

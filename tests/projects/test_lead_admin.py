@@ -204,6 +204,8 @@ def test_search_finds_a_lead_by_code_names_organization_aliases_and_registration
 def test_search_by_code(client_as, searchable, world):
     response = client_as(world.a).get(admin_url("changelist"), {"q": searchable.code})
     assert names_listed(response) == ["光子芯片团队"]
+    typed_lowercase = client_as(world.a).get(admin_url("changelist"), {"q": f" {searchable.code.lower()} "})
+    assert names_listed(typed_lowercase) == ["光子芯片团队"]
 
 
 def test_search_never_reaches_beyond_the_scope(client_as, searchable, world):
