@@ -11,6 +11,7 @@ from directory import services as directory_services
 from directory.models import Organization
 from projects import services as lead_services
 from projects.models import Lead, LeadType, SourceChannel
+from projects.validators import uscc_check_character
 from talent.models import Contact
 
 _counter = itertools.count(1)
@@ -64,3 +65,7 @@ def make_lead(
         confidential=confidential,
         **fields,
     )
+
+
+# A well-formed unified social credit code (GB 32100-2015), check character computed, for tests.
+VALID_USCC = "91320594MA1MUQ8K0" + uscc_check_character("91320594MA1MUQ8K0")

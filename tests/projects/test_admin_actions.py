@@ -15,13 +15,11 @@ from directory.models import Carrier, Organization, Region
 from projects import services
 from projects.models import Lead, LostReason, PauseReason, StageChange
 from projects.stages import Stage
-from projects.validators import uscc_check_character
-from tests.factories import make_lead
+from tests.factories import VALID_USCC, make_lead
 from tests.projects.conftest import upload
 
 pytestmark = pytest.mark.django_db
 
-VALID_USCC = "91320594MA1MXXXX0" + uscc_check_character("91320594MA1MXXXX0")
 ACTION_VIEWS = ["advance", "pause", "resume", "lost", "reopen", "add_signing", "add_capital_injection"]
 
 

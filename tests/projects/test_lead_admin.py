@@ -17,13 +17,10 @@ from directory.models import Carrier, Organization
 from projects import services
 from projects.models import Lead, LeadContact, LeadType, Signing, SourceChannel
 from projects.stages import Stage
-from projects.validators import uscc_check_character
-from tests.factories import make_lead, make_organization, make_user
+from tests.factories import VALID_USCC, make_lead, make_organization, make_user
 from tests.projects.conftest import ago, form_data, talent_contacts, upload
 
 pytestmark = pytest.mark.django_db
-
-VALID_USCC = "91320594MA1MXXXX0" + uscc_check_character("91320594MA1MXXXX0")
 
 
 def admin_url(name: str, *args) -> str:

@@ -17,12 +17,10 @@ from directory.services import carrier_create
 from projects import services
 from projects.models import Lead, LeadCodeSequence, LeadType, Signing, SourceChannel
 from projects.stages import Stage
-from projects.validators import uscc_check_character
-from tests.factories import join, make_lead, make_organization, make_unit, make_user
+from tests.factories import VALID_USCC, join, make_lead, make_organization, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
 
-VALID_USCC = "91320594MA1MXXXX0" + uscc_check_character("91320594MA1MXXXX0")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
