@@ -78,6 +78,8 @@ def constraint_dropped(model, name: str):
         if isinstance(constraint, CheckConstraint) and connection.vendor == "sqlite":
             cursor.execute("PRAGMA ignore_check_constraints = ON")
         elif isinstance(constraint, CheckConstraint):
+            # PostgreSQL refuses ALTER TABLE while deferred foreign-key checks of this transaction are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ALTER TABLE {quote(model._meta.db_table)} DROP CONSTRAINT {quote(name)}")
         else:  # a conditional unique constraint is a partial unique index on both databases
             cursor.execute(f"DROP INDEX {quote(name)}")
