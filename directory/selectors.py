@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from directory.models import Carrier, Organization, OrganizationAlias, Sector
+from directory.models import Carrier, Organization, OrganizationAlias
 from directory.services import name_key
 
 
@@ -39,8 +39,3 @@ def organizations_matching(query: str) -> QuerySet[Organization]:
 def carrier_subtree(carrier: Carrier) -> QuerySet[Carrier]:
     """The carrier and every carrier below it, in tree order."""
     return Carrier.objects.filter(path__startswith=carrier.path).order_by("path")
-
-
-def sectors_top_level() -> QuerySet[Sector]:
-    """First-level sectors with their sub-sectors prefetched, in code order."""
-    return Sector.objects.filter(parent__isnull=True).prefetch_related("children").order_by("code")

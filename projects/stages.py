@@ -93,9 +93,5 @@ def stage_phase(stage: str) -> str:
     return STAGES[stage].phase
 
 
-def phase_first_stage(track: str, phase: str) -> str:
-    return next(s for s in TRACK_STAGES[track] if STAGES[s].phase == phase)
-
-
 def stages_of_phase(phase: str) -> list[str]:
     return [s for s, info in STAGES.items() if info.phase == phase]

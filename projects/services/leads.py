@@ -16,7 +16,6 @@ from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from directory.models import Organization
 from projects.models import Lead, LeadCodeSequence, LeadType, StageChange
 from projects.stages import FIRST_STAGE
-from talent.models import Contact
 
 # Fields an officer may change directly; stage, status, owner and unit change through their own services.
 EDITABLE_FIELDS = {
@@ -248,11 +247,3 @@ def lead_reopen(*, actor: User, lead: Lead, note: str) -> Lead:
     if not note.strip():
         raise ApplicationError(_("Say why the lead is reopened."), field="note")
     return _set_status(lead, Lead.Status.ACTIVE, lost_reason="", lost_to=None, status_note=note)
-
-
-def lead_talent_contact_or_error(lead: Lead) -> Contact:
-    if lead.subject_contact is None:
-        raise ApplicationError(
-            _("A talent-track lead needs the talent it is about."), field="subject_contact"
-        )
-    return lead.subject_contact
