@@ -166,6 +166,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Documents ------------------------------------------------------------------------------------------------
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# A pass shows as blocked when one of its open milestones is this many days past due.
+PASS_BLOCKED_AFTER_OVERDUE_DAYS = env.int("PASS_BLOCKED_AFTER_OVERDUE_DAYS", default=30)
 
 # --- Passwords and login --------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -300,5 +302,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name per shared choice set, instead of one per field that uses it.
-    "ENUM_NAME_OVERRIDES": {"CurrencyEnum": "core.money.Currency", "StageEnum": "projects.stages.Stage"},
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": "core.money.Currency",
+        "StageEnum": "projects.stages.Stage",
+        # A lead's status keeps its published name now that milestones have a status too.
+        "StatusEnum": "projects.models.Lead.Status",
+    },
 }

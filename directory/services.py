@@ -316,32 +316,36 @@ def is_working_day(day: dt.date, region: str = Region.MAINLAND) -> bool:
     return _counts_as_working(day, kind)
 
 
+class WorkingCalendar:
+    """One region's calendar held in memory: count many due dates with two queries in all.
+
+    Holidays are a few dozen rows a year, so loading them whole is cheaper than one query per date counted."""
+
+    def __init__(self, region: str = Region.MAINLAND) -> None:
+        self.complete_years = set(HolidayYear.objects.filter(region=region).values_list("year", flat=True))
+        self.exceptions = dict(Holiday.objects.filter(region=region).values_list("date", "kind"))
+
+    def add(self, start: dt.date, days: int) -> WorkingDay:
+        """The date `days` working days after `start` (`start` itself when days is 0)."""
+        if days < 0:
+            raise ApplicationError(_("The number of working days cannot be negative."), field="days")
+        remaining, provisional, day = days, False, start
+        while remaining:
+            day += ONE_DAY
+            complete = day.year in self.complete_years
+            provisional = provisional or not complete
+            if _counts_as_working(day, self.exceptions.get(day) if complete else None):
+                remaining -= 1
+        return WorkingDay(date=day, provisional=provisional)
+
+
 def working_days_after(*, start: dt.date, days: int, region: str = Region.MAINLAND) -> WorkingDay:
     """The date `days` working days after `start` (`start` itself when days is 0)."""
     if days < 0:
         raise ApplicationError(_("The number of working days cannot be negative."), field="days")
     if days == 0:
         return WorkingDay(date=start, provisional=False)
-    complete_years = set(HolidayYear.objects.filter(region=region).values_list("year", flat=True))
-    remaining, provisional, day = days, False, start
-    while True:
-        # One query per window. Real calendars have about 250 working days in 365, and the longest break
-        # (Spring Festival) is 9 days, so twice the count plus a month ends in the first window; the loop only
-        # matters when someone has entered an unusual calendar.
-        first, last = day + ONE_DAY, day + dt.timedelta(days=remaining * 2 + 31)
-        exceptions = dict(
-            Holiday.objects.filter(region=region, date__range=(first, last)).values_list("date", "kind")
-        )
-        day = first
-        while day <= last:
-            complete = day.year in complete_years
-            provisional = provisional or not complete
-            if _counts_as_working(day, exceptions.get(day) if complete else None):
-                remaining -= 1
-                if remaining == 0:
-                    return WorkingDay(date=day, provisional=provisional)
-            day += ONE_DAY
-        day = last
+    return WorkingCalendar(region).add(start, days)
 
 
 # --- Holiday calendar ---------------------------------------------------------------------------------------

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("Leads and projects")
+
+    def ready(self) -> None:
+        from directory.signals import calendar_year_completed
+        from projects.signals import recompute_provisional_due_dates
+
+        calendar_year_completed.connect(
+            recompute_provisional_due_dates, dispatch_uid="projects.recompute_due"
+        )

@@ -3,22 +3,28 @@ many rows there are; rows are written only through the services (see LeadAdmin.s
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils import timezone
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Carrier
 from projects.evidence import STAGE_NEEDS
 from projects.models import (
     Activity,
+    AftercareTouchpoint,
     CapitalInjection,
     CoordinationNeed,
     Document,
     LeadContact,
+    Milestone,
     Signing,
     StageChange,
 )
@@ -36,12 +42,74 @@ def document_links(documents) -> str:
     )
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """Rows created elsewhere (actions, record pages, other services): listed, never edited here."""
+class ReadOnlyTableFormSet(BaseInlineFormSet):
+    """A formset with no forms: the rows are shown as a plain table (see ReadOnlyInline).
 
+    Building a form and an AdminReadonlyField per cell costs far more than the rows' queries on a lead with a
+    long history; posting the lead page still validates this formset, and with no forms it has nothing to check.
+    """
+
+    columns: list = []
+
+    def initial_form_count(self) -> int:
+        return 0
+
+    def total_form_count(self) -> int:
+        return 0
+
+    @property
+    def table_rows(self) -> list[list[str]]:
+        return [[conditional_escape(cell(obj)) for _label, cell in self.columns] for obj in self.rows()]
+
+    @property
+    def table_labels(self) -> list[str]:
+        return [label for label, _cell in self.columns]
+
+    def rows(self):
+        return self.get_queryset()
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows created elsewhere (actions, record pages, other services): listed as a table, never edited here.
+
+    `columns` names model fields or methods of the inline, as `fields` would; each becomes a column."""
+
+    template = "admin/projects/readonly_table_inline.html"
+    formset = ReadOnlyTableFormSet
     extra = 0
+    max_num = 0
     can_delete = False
-    show_change_link = True
+    columns: list[str] = []
+    link_column: str | None = None  # the column that links to the row's own admin page
+
+    def get_fields(self, request, obj=None):
+        return []
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["fields"] = []
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.columns = [self._column(name) for name in self.columns]
+        return formset
+
+    def _column(self, name: str):
+        attr = getattr(self, name, None)
+        if callable(attr):
+            return getattr(attr, "short_description", name), attr
+        field = self.model._meta.get_field(name)
+
+        def cell(obj, field=field, link=name == self.link_column):
+            value = getattr(obj, f"get_{field.name}_display")() if field.choices else getattr(obj, field.name)
+            if value is None or value == "":
+                shown = "—"
+            elif isinstance(value, bool):
+                shown = _yes_no(value)
+            elif isinstance(value, dt.datetime):
+                shown = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+            else:
+                shown = str(value)
+            return format_html('<a href="{}">{}</a>', _change_url(obj), shown) if link else shown
+
+        return field.verbose_name, cell
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -53,15 +121,23 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+def _yes_no(value: bool) -> str:
+    return gettext("Yes") if value else gettext("No")
+
+
+def _change_url(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
 # --- Stage history ------------------------------------------------------------------------------------------
 
 
-class StageChangeFormSet(BaseInlineFormSet):
+class StageChangeFormSet(ReadOnlyTableFormSet):
     """Names the carriers cited in all rows' evidence with one query, whatever the number of rows."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        changes = list(self.get_queryset())  # fills the queryset's cache: the forms reuse these objects
+        changes = list(self.get_queryset())  # fills the queryset's cache: the table reuses these objects
         carrier_ids = {
             carrier_id
             for change in changes
@@ -118,9 +194,7 @@ def evidence_summary(change: StageChange) -> str:
 class StageChangeInline(ReadOnlyInline):
     model = StageChange
     formset = StageChangeFormSet
-    fields = ["move", "occurred_at", "actor", "note", "evidence_shown", "imported"]
-    readonly_fields = fields
-    show_change_link = False
+    columns = ["move", "occurred_at", "actor", "note", "evidence_shown", "imported"]
     verbose_name_plural = _("stage history")
 
     def get_queryset(self, request):
@@ -147,8 +221,8 @@ class StageChangeInline(ReadOnlyInline):
 
 class SigningInline(ReadOnlyInline):
     model = Signing
-    fields = ["signed_on", "kind", "investor", "amount", "currency", "credited_event", "documents_shown"]
-    readonly_fields = fields
+    columns = ["signed_on", "kind", "investor", "amount", "currency", "credited_event", "documents_shown"]
+    link_column = "signed_on"
 
     def get_queryset(self, request):
         return (
@@ -165,8 +239,8 @@ class SigningInline(ReadOnlyInline):
 
 class CapitalInjectionInline(ReadOnlyInline):
     model = CapitalInjection
-    fields = ["received_on", "amount", "currency", "note", "documents_shown"]
-    readonly_fields = fields
+    columns = ["received_on", "amount", "currency", "note", "documents_shown"]
+    link_column = "received_on"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("documents")
@@ -178,8 +252,7 @@ class CapitalInjectionInline(ReadOnlyInline):
 
 class DocumentInline(ReadOnlyInline):
     model = Document
-    fields = ["download", "kind", "original_name", "size", "attached", "uploaded_by", "uploaded_at"]
-    readonly_fields = fields
+    columns = ["download", "kind", "original_name", "size", "attached", "uploaded_by", "uploaded_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
@@ -191,11 +264,52 @@ class DocumentInline(ReadOnlyInline):
 
 class ActivityInline(ReadOnlyInline):
     model = Activity
-    fields = ["occurred_at", "kind", "summary", "created_by"]
-    readonly_fields = fields
+    columns = ["occurred_at", "kind", "summary", "next_step", "next_step_on", "created_by"]
+    link_column = "occurred_at"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by")
+
+
+# --- Passes -------------------------------------------------------------------------------------------------
+
+
+class MilestoneInline(ReadOnlyInline):
+    """The lead's checklist, pass by pass; each title opens the milestone's page, where it is completed."""
+
+    model = Milestone
+    fk_name = "lead"
+    columns = ["lead_pass", "title_shown", "due_shown", "status", "assignee", "completed_at"]
+    verbose_name_plural = _("pass milestones")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("lead_pass", "template", "assignee")
+            .order_by("lead_pass__order", "due_on", "pk")
+        )
+
+    @admin.display(description=_("title"))
+    def title_shown(self, obj: Milestone) -> str:
+        return format_html('<a href="{}">{}</a>', _change_url(obj), obj.display_title)
+
+    @admin.display(description=_("due date"))
+    def due_shown(self, obj: Milestone) -> str:
+        if obj.due_on is None:
+            return "—"
+        overdue = obj.status == Milestone.Status.OPEN and obj.due_on < timezone.localdate()
+        label = obj.due_on.isoformat() + (f" ({gettext('provisional')})" if obj.due_provisional else "")
+        return format_html('<span class="overdue-marker">⚠ {}</span>', label) if overdue else label
+
+
+class AftercareInline(ReadOnlyInline):
+    model = AftercareTouchpoint
+    columns = ["months", "due_on", "done_at", "activity"]
+    verbose_name_plural = _("aftercare plan")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("activity")
 
 
 # --- Rows added here through the services ---------------------------------------------------------------------

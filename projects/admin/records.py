@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from core.admin import ScopedAdmin
 from projects import services
 from projects.admin.inlines import document_links, evidence_summary
@@ -21,7 +22,7 @@ from projects.models import (
     Signing,
     StageChange,
 )
-from projects.selectors import leads_visible_to
+from projects.selectors import leads_changeable_by, leads_visible_to
 from talent.selectors import contacts_visible_to
 
 
@@ -44,7 +45,8 @@ class LeadRecordAdmin(ScopedAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # The lead chosen in a form is checked against the same scope as the lists, not just offered from it.
         if db_field.name == "lead":
-            kwargs["queryset"] = leads_visible_to(request.user)
+            # Visible is not enough: a lead only offered to the user's unit is read-only for them.
+            kwargs["queryset"] = leads_changeable_by(request.user)
         elif db_field.name == "contact":
             kwargs["queryset"] = contacts_visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -192,13 +194,29 @@ class StageChangeAdmin(LeadRecordAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(LeadRecordAdmin):
-    list_display = ["occurred_at", "lead", "kind", "summary_start", "created_by"]
+    list_display = ["occurred_at", "lead", "kind", "summary_start", "next_step", "next_step_on", "created_by"]
     list_filter = ["kind"]
-    search_fields = ["summary", "lead__code", "lead__name"]
+    search_fields = ["summary", "next_step", "lead__code", "lead__name"]
     list_select_related = ["lead", "created_by"]
-    autocomplete_fields = ["lead"]
+    autocomplete_fields = ["lead", "participants", "contacts"]
     date_hierarchy = "occurred_at"
-    fields = ["lead", "kind", "occurred_at", "summary"]
+    fields = [
+        "lead",
+        "kind",
+        "occurred_at",
+        "summary",
+        "participants",
+        "contacts",
+        "next_step",
+        "next_step_on",
+    ]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "contacts":
+            kwargs["queryset"] = contacts_visible_to(request.user)
+        elif db_field.name == "participants":
+            kwargs["queryset"] = User.objects.filter(is_active=True)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("summary"))
     def summary_start(self, obj: Activity) -> str:
@@ -212,8 +230,15 @@ class ActivityAdmin(LeadRecordAdmin):
             kind=data["kind"],
             occurred_at=data["occurred_at"],
             summary=data["summary"],
+            participants=data["participants"],
+            contacts=data["contacts"],
+            next_step=data["next_step"],
+            next_step_on=data["next_step_on"],
         )
         adopt(obj, saved)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        pass  # participants and contacts were set by activity_log
 
 
 class OpenFilter(admin.SimpleListFilter):

@@ -11,6 +11,16 @@ from projects.services.leads import (
     lead_resume,
     lead_update,
 )
+from projects.services.milestones import (
+    aftercare_for_move,
+    milestone_add,
+    milestone_block,
+    milestone_complete,
+    milestone_reopen,
+    milestone_reschedule,
+    milestones_for_move,
+    milestones_recompute_provisional,
+)
 from projects.services.records import (
     activity_log,
     capital_injection_create,
@@ -23,6 +33,7 @@ from projects.services.stages import lead_advance
 
 __all__ = [
     "activity_log",
+    "aftercare_for_move",
     "capital_injection_create",
     "coordination_need_add",
     "coordination_need_resolve",
@@ -39,5 +50,12 @@ __all__ = [
     "lead_reopen",
     "lead_resume",
     "lead_update",
+    "milestone_add",
+    "milestone_block",
+    "milestone_complete",
+    "milestone_reopen",
+    "milestone_reschedule",
+    "milestones_for_move",
+    "milestones_recompute_provisional",
     "signing_create",
 ]

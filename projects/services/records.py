@@ -15,6 +15,7 @@ from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from directory.models import Organization
 from projects.models import (
     Activity,
+    AftercareTouchpoint,
     CapitalInjection,
     CoordinationNeed,
     Document,
@@ -126,18 +127,57 @@ def capital_injection_create(
 
 
 @transaction.atomic
-def activity_log(*, actor: User, lead: Lead, kind: str, occurred_at: dt.datetime, summary: str) -> Activity:
-    """Log a follow-up; the lead's last activity moves forward with it."""
+def activity_log(
+    *,
+    actor: User,
+    lead: Lead,
+    kind: str,
+    occurred_at: dt.datetime,
+    summary: str,
+    participants: Iterable[User] = (),
+    contacts: Iterable[Contact] = (),
+    next_step: str = "",
+    next_step_on: dt.date | None = None,
+    aftercare: AftercareTouchpoint | None = None,
+) -> Activity:
+    """Log a follow-up; the lead's last activity moves forward with it. Citing one of the lead's aftercare
+    touch-points marks it done."""
     _refuse_closed(lead)
     if occurred_at > timezone.now():
         raise ApplicationError(_("An activity cannot be dated in the future."), field="occurred_at")
-    activity = Activity(lead=lead, kind=kind, occurred_at=occurred_at, summary=summary, created_by=actor)
+    next_step = next_step.strip()
+    if next_step_on and not next_step:
+        raise ApplicationError(_("Say what the next step is."), field="next_step")
+    if next_step_on and next_step_on < timezone.localdate(occurred_at):
+        raise ApplicationError(
+            _("The next step cannot be dated before the activity itself."), field="next_step_on"
+        )
+    if aftercare is not None and aftercare.lead_id != lead.pk:
+        raise ApplicationError(_("This aftercare touch-point belongs to another lead."), field="aftercare")
+    activity = Activity(
+        lead=lead,
+        kind=kind,
+        occurred_at=occurred_at,
+        summary=summary.strip(),
+        next_step=next_step,
+        next_step_on=next_step_on,
+        created_by=actor,
+    )
     full_clean_or_error(activity)
+    activity._history_user = actor  # type: ignore[attr-defined]
     activity.save()
+    if participants:
+        activity.participants.set(participants)
+    if contacts:
+        activity.contacts.set(contacts)
     # A conditional update: a late entry for an older date never moves last_activity_at backwards.
     Lead.objects.filter(pk=lead.pk).exclude(last_activity_at__gte=occurred_at).update(
         last_activity_at=occurred_at
     )
+    if aftercare is not None and aftercare.done_at is None:
+        aftercare.activity, aftercare.done_at = activity, occurred_at
+        aftercare._history_user = actor  # type: ignore[attr-defined]
+        aftercare.save(update_fields=["activity", "done_at"])
     return activity
 
 

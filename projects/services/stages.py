@@ -10,25 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.dates import add_months
 from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from projects.evidence import CheckedEvidence, evidence_check
 from projects.models import Document, Lead, LeadType, StageChange
+from projects.services.milestones import aftercare_for_move, milestones_for_move
 from projects.stages import STAGES, Stage, stage_order
 
 BLOCKED_STATUSES = {Lead.Status.LOST, Lead.Status.TRANSFERRED, Lead.Status.MERGED}
 RETENTION_MONTHS = 12
-
-
-def _add_months(day: dt.datetime, months: int) -> dt.datetime:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    # 29 February plus a year is 28 February, never 1 March.
-    for last_day in (31, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, last_day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def _check_move(*, lead: Lead, to_stage: str, actor: User, occurred_at: dt.datetime, note: str) -> bool:
@@ -76,7 +66,7 @@ def _check_retention(lead: Lead, occurred_at: dt.datetime) -> None:
         raise ApplicationError(
             _("A talent can be counted as retained only after arriving."), field="to_stage"
         )
-    earliest = _add_months(arrived, RETENTION_MONTHS)
+    earliest = add_months(arrived, RETENTION_MONTHS)
     if occurred_at < earliest:
         raise ApplicationError(
             _("Retention can be recorded from %(date)s, 12 months after arrival.")
@@ -174,4 +164,6 @@ def lead_advance(
     lead.stage_entered_at = occurred_at
     full_clean_or_error(lead)
     lead.save()
+    milestones_for_move(change=change)
+    aftercare_for_move(change=change)
     return change

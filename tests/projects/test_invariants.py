@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from projects import services
 from projects.invariants import lead_invariant_violations
-from projects.models import Activity, Lead, LeadType, LostReason, Signing, StageChange
+from projects.models import Activity, Lead, LeadType, LostReason, Milestone, Signing, StageChange
 from projects.stages import Stage
 from tests.factories import join, make_lead, make_organization, make_unit, make_user
 
@@ -216,6 +216,45 @@ def test_the_checker_runs_the_same_few_queries_however_many_leads_there_are(
     # 1. leads against their last change (two correlated subqueries), paused/lost fields, track
     # 2. the change chain (two LAG windows: by occurred_at, pk and by pk)
     # 3. changes dated in the future or off their lead's track
-    # 4. duplicate new signings (GROUP BY lead, investor)
-    with django_assert_num_queries(4):
+    # 4. duplicate new signings (GROUP BY lead, investor), 5 the active milestone templates, 6 each lead's last
+    # imported stage, 7 the stages live moves reached, 8 the template milestones present (6-8 streamed side by
+    # side, ordered by lead).
+    with django_assert_num_queries(8):
         assert lead_invariant_violations() == []
+
+
+# --- Milestones ------------------------------------------------------------------------------------------------
+
+
+def negotiate(lead: Lead, actor) -> None:
+    services.lead_advance(
+        lead=lead,
+        to_stage=Stage.NEGOTIATING,
+        actor=actor,
+        occurred_at=days_ago(2),
+        evidence={"needs_list": "实验室与人才公寓"},
+    )
+
+
+def test_a_milestone_missing_for_a_stage_reached_is_reported(data):
+    negotiate(data.org, data.officer)
+    assert lead_invariant_violations() == []
+    Milestone.objects.filter(lead=data.org, template__code__in=["R1", "G6"]).delete()
+    assert lead_invariant_violations() == [
+        f"{data.org.code}: missing the milestones G6, R1 of the stages it reached"
+    ]
+
+
+def test_stages_reached_only_by_imported_moves_need_no_milestones(data):
+    # An import's commit step writes the ledger's history as it was, flagged imported: no milestones.
+    when = days_ago(1)
+    StageChange.objects.create(
+        lead=data.fresh,
+        from_stage=Stage.LEAD,
+        to_stage=Stage.NEGOTIATING,
+        actor=data.officer,
+        occurred_at=when,
+        imported=True,
+    )
+    Lead.objects.filter(pk=data.fresh.pk).update(stage=Stage.NEGOTIATING, stage_entered_at=when)
+    assert lead_invariant_violations() == []

@@ -3,6 +3,7 @@ beside a positive control."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,8 @@ from django.utils import timezone
 from directory import services as directory_services
 from directory.models import Carrier, Organization
 from projects import services
-from projects.models import Lead, LeadContact, LeadType, Signing, SourceChannel
+from projects.models import AftercareTouchpoint, Lead, LeadContact, LeadType, Pass, Signing, SourceChannel
+from projects.services.milestones import milestone_add, milestone_complete
 from projects.stages import Stage
 from tests.factories import VALID_USCC, make_lead, make_organization, make_user
 from tests.projects.conftest import ago, form_data, talent_contacts, upload
@@ -375,8 +377,8 @@ def test_the_lead_page_shows_stage_history_oldest_first_with_its_evidence(client
         evidence={"visit_date": today, "carrier_ids": [carrier.pk]},
     )
     html = client_as(world.a).get(admin_url("change", world.lead.pk)).content.decode()
-    assert html.index("<p>— → Lead</p>") < html.index("<p>Lead → Site visit</p>")
-    assert f"<p>the visit date: {today}<br>the carriers visited: 苏州工业园区</p>" in html
+    assert html.index("<td>— → Lead</td>") < html.index("<td>Lead → Site visit</td>")
+    assert f"<td>the visit date: {today}<br>the carriers visited: 苏州工业园区</td>" in html
 
 
 # --- Query counts: 2 rows and 20 rows cost the same --------------------------------------------------------------
@@ -394,7 +396,8 @@ def related(world):
 
 def add_records(lead, world, related, count: int) -> None:
     """`count` of every related object on `lead`: co-owners, stage changes, signings with their documents,
-    contacts, capital injections, activities and coordination needs."""
+    contacts, capital injections, activities, coordination needs, milestones and aftercare touch-points."""
+    passes = list(Pass.objects.all())
     lead.co_owners.set(related["co_owners"][:count])
     for _ in range(1, count):
         # Forward to QUALIFIED and back to LEAD, alternately: each is one more stage change.
@@ -436,6 +439,17 @@ def add_records(lead, world, related, count: int) -> None:
         services.coordination_need_add(
             actor=world.a, lead=lead, request="协调实验室用地", department="园区管委会"
         )
+        milestone = milestone_add(
+            actor=world.a,
+            lead=lead,
+            lead_pass=passes[i % len(passes)],
+            title=f"临时事项{i}",
+            due_on=timezone.localdate() - dt.timedelta(days=i),  # some overdue
+        )
+        if i % 3 == 0:
+            milestone_complete(milestone=milestone, actor=world.a, evidence_note="已办结")
+        # Planned by a move to REGISTERED, whose evidence is beside the point of a query count.
+        AftercareTouchpoint.objects.create(lead=lead, months=i + 1, due_on=timezone.localdate())
 
 
 @pytest.mark.parametrize("rows", [2, 20])
@@ -450,8 +464,9 @@ def test_changelist_query_count_does_not_grow_with_rows(
     # (the scope), 7-10 the choices of the filters: carriers, sectors, staff of the visible units (owner), the
     # visible units (owning unit) — none of them scans the leads,
     # 11 exact COUNT of the scoped rows (not bureau-level, so no estimate), 12 the page of leads joined with
-    # owner, owning unit and target carrier.
-    with django_assert_num_queries(12):
+    # owner, owning unit and target carrier, 13 the passes, 14 the active milestone templates (the pass
+    # progress's denominators), 15 the page's milestones counted per lead and pass.
+    with django_assert_num_queries(15):
         response = client.get(admin_url("changelist"))
     assert len(response.context["cl"].result_list) == rows
 
@@ -464,14 +479,32 @@ def test_change_form_query_count_does_not_grow_with_related_rows(
     client = client_as(world.a)
     ContentType.objects.clear_cache()  # the process-wide cache would make query 20 depend on test order
     # 1 session, 2 user, 3 savepoint, 4 administrator-group check, 5 memberships (the scope), 6 the lead with
-    # owner, owning unit, founded-from, lost-to and merged-into, 7 user permissions, 8 group permissions,
-    # 9 the lead's co-owners (the form's initial value), 10 stage changes with their actors, 11 their documents,
-    # 12 signings with investor and credited event, 13 their documents, 14 capital injections, 15 their
-    # documents, 16 documents with their uploaders, 17 lead contacts with their contacts, 18 activities with
-    # their authors, 19 coordination needs, 20 the lead's content type (history link), 21 release savepoint,
-    # 22 the HK organization shown in its autocomplete, 23 the competing locations shown in theirs,
-    # 24 the co-owners shown in their autocomplete.
-    with django_assert_num_queries(24):
+    # owner, owning unit, founded-from, lost-to, merged-into and HK organization, 7 user permissions, 8 group
+    # permissions, 9 the competing locations and 10 the co-owners (the form's initial values), 11 stage changes
+    # with their actors, 12 their documents, 13 lead contacts with their contacts, 14 milestones with pass,
+    # template and assignee, 15 signings with investor and credited event, 16 their documents, 17 capital
+    # injections, 18 their documents, 19 documents with their uploaders, 20 coordination needs, 21 activities
+    # with their authors, 22 aftercare touch-points with their activities, 23 the lead's content type (history
+    # link), 24 release savepoint, 25 possible duplicates (same organization and a name in any script), 26 the
+    # HK organization shown in its autocomplete, 27 the co-owners shown in theirs.
+    with django_assert_num_queries(27):
         response = client.get(admin_url("change", world.lead.pk))
     assert response.status_code == 200
-    assert [len(inline.formset.forms) for inline in response.context["inline_admin_formsets"]] == [rows] * 7
+    shown = {
+        type(inline.opts).__name__: len(inline.formset.table_rows)
+        if hasattr(inline.formset, "table_rows")
+        else len(inline.formset.forms)
+        for inline in response.context["inline_admin_formsets"]
+    }
+    # Each lead's creation is one more stage change; the other kinds have exactly `rows` rows.
+    assert shown == {
+        "StageChangeInline": rows,
+        "MilestoneInline": rows,
+        "SigningInline": rows,
+        "CapitalInjectionInline": rows,
+        "DocumentInline": rows,
+        "LeadContactInline": rows,
+        "CoordinationNeedInline": rows,
+        "ActivityInline": rows,
+        "AftercareInline": rows,
+    }
