@@ -27,6 +27,7 @@ from core.errors import ApplicationError
 from core.money import AMOUNT_DIGITS, AMOUNT_PLACES, Currency
 from directory.models import Carrier, Organization
 from projects import services
+from projects.admin.merge import LeadDuplicateFormMixin
 from projects.evidence import STAGE_NEEDS, Need
 from projects.models import Activity, Document, Lead, LeadType, LostReason, PauseReason, Signing
 from projects.selectors import leads_visible_to
@@ -36,7 +37,7 @@ from talent.models import RecruitmentEvent
 from talent.selectors import events_visible_to
 
 
-class LeadForm(forms.ModelForm):
+class LeadForm(LeadDuplicateFormMixin, forms.ModelForm):
     """The lead's descriptive fields. ScopedAdmin.get_form puts the acting user on the class as `actor`."""
 
     actor: Any = None

@@ -15,6 +15,8 @@ from accounts.visibility import visible_units
 from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from directory.models import Organization
 from projects.models import Lead, LeadCodeSequence, LeadType, StageChange
+from projects.services.merge import NAME_FIELDS, lead_check_duplicates, lead_fill_name_keys
+from projects.services.milestones import milestones_for_move
 from projects.stages import FIRST_STAGE
 
 # Fields an officer may change directly; stage, status, owner and unit change through their own services.
@@ -102,9 +104,12 @@ def lead_create(
     co_owners: Iterable[User] = (),
     competing_locations: Iterable[Organization] = (),
     occurred_at: dt.datetime | None = None,
+    allow_duplicate: bool = False,
     **fields: Any,
 ) -> Lead:
-    """Register a lead at the first stage of its track; the actor owns it unless another owner is named."""
+    """Register a lead at the first stage of its track; the actor owns it unless another owner is named.
+    A lead already registered (same credit code, HK company number, or organization and name) is refused,
+    unless a manager passes `allow_duplicate`."""
     _refuse_unknown_fields(fields)
     owner = owner or actor
     lead_check_ownership(actor=actor, owner=owner, owning_unit=owning_unit)
@@ -124,18 +129,28 @@ def lead_create(
         **fields,
     )
     lead.code = "pending"
+    lead_fill_name_keys(lead)
     full_clean_or_error(lead, exclude=["code"])
     # Evidence of the first stage is the lead's own fields; check them before a code is spent.
     from projects.evidence import evidence_check
 
     evidence_check(lead=lead, stage=lead.stage, evidence={}, occurred_on=occurred_at.date(), actor=actor)
+    lead_check_duplicates(
+        actor=actor,
+        uscc=lead.uscc,
+        hk_company_number=lead.hk_company_number,
+        hk_organization=lead.hk_organization,
+        names=[lead.name, lead.name_zh_hant, lead.name_en],
+        allow_duplicate=allow_duplicate,
+    )
     lead.code = lead_next_code(year=timezone.localdate(occurred_at).year)
     lead.save()
     lead.co_owners.set([u for u in co_owners if u.pk != owner.pk])
     _set_competing_locations(lead, competing_locations)
-    StageChange.objects.create(
+    change = StageChange.objects.create(
         lead=lead, from_stage="", to_stage=lead.stage, actor=actor, occurred_at=occurred_at
     )
+    milestones_for_move(change=change)
     return lead
 
 
@@ -171,6 +186,8 @@ def lead_update(
         raise ApplicationError(_("The talent of a lead that has moved on cannot be replaced."))
     for name, value in fields.items():
         setattr(lead, name, value)
+    if fields.keys() & set(NAME_FIELDS):
+        lead_fill_name_keys(lead)
     full_clean_or_error(lead)
     lead.save()
     if co_owners is not None:
