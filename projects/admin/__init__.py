@@ -1,6 +1,8 @@
 """Admin for leads and their records: importing the modules registers them."""
 
+from projects.admin.handover import HandOverAdmin
 from projects.admin.leads import LeadAdmin
+from projects.admin.passes import AftercareTouchpointAdmin, MilestoneAdmin, MilestoneTemplateAdmin, PassAdmin
 from projects.admin.records import (
     ActivityAdmin,
     CapitalInjectionAdmin,
@@ -13,11 +15,16 @@ from projects.admin.records import (
 
 __all__ = [
     "ActivityAdmin",
+    "AftercareTouchpointAdmin",
     "CapitalInjectionAdmin",
     "CoordinationNeedAdmin",
     "DocumentAdmin",
+    "HandOverAdmin",
     "LeadAdmin",
     "LeadContactAdmin",
+    "MilestoneAdmin",
+    "MilestoneTemplateAdmin",
+    "PassAdmin",
     "SigningAdmin",
     "StageChangeAdmin",
 ]

@@ -11,9 +11,11 @@ import re
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -25,19 +27,23 @@ from directory.models import OrganizationAlias
 from directory.services import name_key
 from projects import services
 from projects.admin.forms import LeadForm, stage_label
+from projects.admin.handover import HandOverActionsMixin
 from projects.admin.inlines import (
     ActivityInline,
+    AftercareInline,
     CapitalInjectionInline,
     CoordinationNeedInline,
     DocumentInline,
     LeadContactInline,
+    MilestoneInline,
     SigningInline,
     StageChangeInline,
 )
 from projects.admin.lead_actions import LeadActionsMixin
+from projects.admin.merge import MergeActionsMixin
 from projects.admin.paginator import EstimatedCountPaginator
 from projects.models import CoordinationNeed, Lead, LeadContact
-from projects.selectors import leads_visible_to
+from projects.selectors import PassStatus, leads_visible_to, milestones_overdue_filter, pass_progress
 from projects.services.leads import EDITABLE_FIELDS
 from projects.stages import Phase, stages_of_phase
 from talent.selectors import contacts_visible_to, events_visible_to
@@ -77,6 +83,32 @@ class PhaseFilter(admin.SimpleListFilter):
         if self.value() in Phase.values:
             return queryset.filter(stage__in=stages_of_phase(self.value()))
         return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("milestones")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Some overdue")), ("no", _("None overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(milestones_overdue_filter())
+        if self.value() == "no":
+            return queryset.exclude(milestones_overdue_filter())
+        return queryset
+
+
+class LeadChangeList(ChangeList):
+    """Reads the page's pass progress with one aggregate query once the page's leads are known."""
+
+    def get_results(self, request) -> None:
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        progress = pass_progress(self.result_list)
+        for lead in self.result_list:
+            lead.pass_progress = progress.get(lead.pk, [])
 
 
 def _identity_fields(obj: Lead | None) -> list[Any]:
@@ -129,11 +161,12 @@ CHANGE_READONLY = [
     "owning_unit",
     "created_at",
     "updated_at",
+    "possible_duplicates",
 ]
 
 
 @admin.register(Lead)
-class LeadAdmin(LeadActionsMixin, ScopedAdmin):
+class LeadAdmin(HandOverActionsMixin, MergeActionsMixin, LeadActionsMixin, ScopedAdmin):
     form = LeadForm
     paginator = EstimatedCountPaginator
     # "n of m selected" would count the whole table again for a bureau-level user.
@@ -148,6 +181,7 @@ class LeadAdmin(LeadActionsMixin, ScopedAdmin):
         "owning_unit",
         "target_carrier",
         "days_in_stage",
+        "passes",
         "priority",
         "confidential",
     ]
@@ -158,6 +192,7 @@ class LeadAdmin(LeadActionsMixin, ScopedAdmin):
         PhaseFilter,
         "track",
         "status",
+        OverdueFilter,
         "target_carrier",
         "sector",
         ("owner", UnitStaffFilter),
@@ -183,15 +218,25 @@ class LeadAdmin(LeadActionsMixin, ScopedAdmin):
         "co_owners",
         "competing_locations",
     ]
-    actions = ["advance_stage", "pause_lead", "resume_lead", "mark_lost", "reopen_lead"]
+    actions = [
+        "advance_stage",
+        "pause_lead",
+        "resume_lead",
+        "mark_lost",
+        "reopen_lead",
+        *HandOverActionsMixin.handover_actions,
+        *MergeActionsMixin.merge_actions,
+    ]
     inlines = [
         StageChangeInline,
+        MilestoneInline,
         SigningInline,
         CapitalInjectionInline,
         DocumentInline,
         LeadContactInline,
         CoordinationNeedInline,
         ActivityInline,
+        AftercareInline,
     ]
 
     def scope(self, user, queryset: QuerySet) -> QuerySet:
@@ -200,7 +245,7 @@ class LeadAdmin(LeadActionsMixin, ScopedAdmin):
     def get_object(self, request, object_id, from_field=None):
         # The read-only foreign keys of the lead page come in the same query as the lead.
         queryset = self.get_queryset(request).select_related(
-            "owner", "owning_unit", "founded_from", "lost_to", "merged_into"
+            "owner", "owning_unit", "founded_from", "lost_to", "merged_into", "hk_organization"
         )
         try:
             return queryset.get(pk=Lead._meta.pk.to_python(object_id))
@@ -208,6 +253,23 @@ class LeadAdmin(LeadActionsMixin, ScopedAdmin):
             return None
 
     # --- List -----------------------------------------------------------------------------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return LeadChangeList
+
+    @admin.display(description=_("passes"))
+    def passes(self, obj: Lead) -> str:
+        shown = [p for p in getattr(obj, "pass_progress", []) if p.total]
+        overdue = sum(p.overdue for p in shown)
+        line = format_html_join(
+            " · ",
+            '<span class="pass-{}" title="{}">{}</span>',
+            ((p.status, PassStatus(p.status).label, str(p)) for p in shown),
+        )
+        if overdue:
+            marker = gettext("%(count)s overdue") % {"count": overdue}
+            return format_html('{} <span class="overdue-marker">⚠ {}</span>', line, marker)
+        return line or "—"
 
     @admin.display(description=_("stage"))
     def stage_shown(self, obj: Lead) -> str:
@@ -239,10 +301,14 @@ class LeadAdmin(LeadActionsMixin, ScopedAdmin):
             condition &= Q.create([(f"{f}__icontains", word) for f in LEAD_SEARCH_FIELDS], connector=Q.OR)
         key = name_key(search_term)
         if key:
-            # The alias table is small: resolve the organizations first, then use the leads' foreign-key index
-            # (an organization with many matching aliases still yields its lead once).
-            organizations = OrganizationAlias.objects.filter(key__contains=key).values("organization_id")
-            condition |= Q(hk_organization__in=organizations)
+            # The alias table is small: resolve the organizations first, as a list, so PostgreSQL can OR the
+            # leads' foreign-key index with the trigram indexes of the text columns (a subquery here would
+            # force a scan of every lead).
+            organizations = set(
+                OrganizationAlias.objects.filter(key__contains=key).values_list("organization_id", flat=True)
+            )
+            if organizations:
+                condition |= Q(hk_organization__in=sorted(organizations))
         return queryset.filter(condition), False
 
     # --- Form -----------------------------------------------------------------------------------------------
@@ -250,8 +316,9 @@ class LeadAdmin(LeadActionsMixin, ScopedAdmin):
     def get_fieldsets(self, request, obj=None):
         ownership = ["owner", "owning_unit", "co_owners"] if obj else ["owning_unit", "co_owners"]
         source = [*SOURCE_FIELDS, "competing_locations"]
+        identity = _identity_fields(obj) + (["possible_duplicates"] if obj else [])
         fieldsets = [
-            (_("Identity and names"), {"fields": _identity_fields(obj)}),
+            (_("Identity and names"), {"fields": identity}),
             (_("Source"), {"fields": source}),
             (_("Ownership"), {"fields": ownership}),
             (_("Company facts"), {"fields": COMPANY_FIELDS, "classes": ["collapse"] if obj is None else []}),
@@ -259,6 +326,9 @@ class LeadAdmin(LeadActionsMixin, ScopedAdmin):
             (_("Description"), {"fields": ["description"]}),
         ]
         if obj is None:
+            if request.user.has_perm("projects.merge_lead"):
+                # LeadDuplicateFormMixin offers managers "register anyway" on the add page.
+                fieldsets[0][1]["fields"] = [*identity, "allow_duplicate"]
             return fieldsets
         status = (
             _("Stage and status"),
@@ -316,6 +386,7 @@ class LeadAdmin(LeadActionsMixin, ScopedAdmin):
                 lead_type=data["lead_type"],
                 owning_unit=data["owning_unit"],
                 co_owners=co_owners,
+                allow_duplicate=data.get("allow_duplicate", False),
                 **fields,
             )
         for field in Lead._meta.concrete_fields:
