@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,7 +12,16 @@ from rest_framework import serializers
 
 from core.api import ScopedPrimaryKeyRelatedField, VisibleObjectField
 from projects.evidence import STAGE_NEEDS
-from projects.models import Document, Lead, Signing, StageChange
+from projects.models import (
+    Activity,
+    AftercareTouchpoint,
+    Document,
+    Lead,
+    Milestone,
+    Pass,
+    Signing,
+    StageChange,
+)
 from projects.selectors import leads_visible_to
 from projects.stages import Phase, Stage, stage_phase
 from talent.models import Contact, RecruitmentEvent
@@ -241,3 +251,127 @@ class DocumentSerializer(serializers.ModelSerializer):
             "file": {"write_only": True},
             "title": {"required": False, "help_text": gettext_lazy("The file's name when omitted.")},
         }
+
+
+class _LeadAftercareField(serializers.PrimaryKeyRelatedField):
+    """One of the lead's own aftercare touch-points: another lead's id reads like one that does not exist."""
+
+    def get_queryset(self) -> QuerySet[AftercareTouchpoint]:
+        return super().get_queryset().filter(lead=self.context["lead"])
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    """A follow-up as the API shows it and as POST logs it; colleagues and people met are given as ids."""
+
+    participants = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        help_text=gettext_lazy("Colleagues present, as user ids."),
+    )
+    contacts = ScopedPrimaryKeyRelatedField(
+        many=True,
+        scope=contacts_visible_to,
+        queryset=Contact.objects.all(),
+        required=False,
+        help_text=gettext_lazy("People met, as contact ids."),
+    )
+    aftercare = _LeadAftercareField(
+        queryset=AftercareTouchpoint.objects.all(),
+        write_only=True,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "The lead's aftercare touch-point this activity carries out; it is marked done."
+        ),
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "kind",
+            "occurred_at",
+            "summary",
+            "participants",
+            "contacts",
+            "next_step",
+            "next_step_on",
+            "aftercare",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = ["created_by", "created_at"]
+        extra_kwargs = {"occurred_at": {"help_text": gettext_lazy("When it happened; never in the future.")}}
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    pass_code = serializers.CharField(source="lead_pass.code", read_only=True)
+    pass_name = serializers.CharField(source="lead_pass.localized_name", read_only=True)
+    title = serializers.CharField(source="display_title", read_only=True)
+    template_code = serializers.CharField(
+        source="template.code",
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("Empty for an ad-hoc milestone."),
+    )
+    document_ids = serializers.PrimaryKeyRelatedField(source="documents", many=True, read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "pass_code",
+            "pass_name",
+            "title",
+            "template_code",
+            "due_on",
+            "due_provisional",
+            "status",
+            "assignee",
+            "evidence_note",
+            "completed_at",
+            "document_ids",
+        ]
+        read_only_fields = fields
+
+
+class MilestoneAddSerializer(serializers.Serializer):
+    pass_code = serializers.SlugRelatedField(
+        source="lead_pass",
+        slug_field="code",
+        queryset=Pass.objects.all(),
+        help_text=gettext_lazy("The pass's code: resources, talent, conversion or rules."),
+    )
+    title = serializers.CharField(max_length=300)
+    due_on = serializers.DateField(required=False, allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("A user id; the lead's owner when omitted."),
+    )
+
+
+def _documents_visible_to(user, queryset: QuerySet[Document]) -> QuerySet[Document]:
+    return queryset.filter(lead__in=leads_visible_to(user).values("pk"))
+
+
+class MilestoneCompleteSerializer(serializers.Serializer):
+    evidence_note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("The evidence, or why the milestone does not apply."),
+    )
+    document = ScopedPrimaryKeyRelatedField(
+        scope=_documents_visible_to,
+        queryset=Document.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy("A document uploaded to this milestone's lead."),
+    )
+    not_applicable = serializers.BooleanField(
+        required=False, default=False, help_text=gettext_lazy("Close it as not applicable instead of done.")
+    )

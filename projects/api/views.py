@@ -8,12 +8,13 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import filters, generics, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -21,15 +22,20 @@ from core.api import error_responses
 from projects import services
 from projects.api.filters import LeadFilter
 from projects.api.serializers import (
+    ActivitySerializer,
     DocumentSerializer,
     LeadSerializer,
     LeadUpdateSerializer,
+    MilestoneAddSerializer,
+    MilestoneCompleteSerializer,
+    MilestoneSerializer,
     SigningSerializer,
     StageChangeSerializer,
     TransitionSerializer,
 )
-from projects.models import Document, Lead, Signing, StageChange
-from projects.selectors import lead_get, leads_visible_to
+from projects.models import Activity, Document, Lead, Milestone, Signing, StageChange
+from projects.selectors import lead_get, lead_is_read_only_for, leads_changeable_by, leads_visible_to
+from talent.models import Contact
 
 
 # Related rows are shown as ids: fetch nothing else (no password hashes, no file metadata). New Prefetch objects
@@ -42,7 +48,19 @@ def _document_ids() -> Prefetch:
     return Prefetch("documents", queryset=Document.objects.only("pk", "stage_change", "signing"))
 
 
+def _milestone_document_ids() -> Prefetch:
+    return Prefetch("documents", queryset=Document.objects.only("pk", "milestone"))
+
+
+def _activity_people_ids() -> list[Prefetch]:
+    return [
+        Prefetch("participants", queryset=get_user_model().objects.only("pk")),
+        Prefetch("contacts", queryset=Contact.objects.only("pk")),
+    ]
+
+
 LEAD_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("The lead's id."))
+MILESTONE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("The milestone's id."))
 
 
 @extend_schema_view(
@@ -93,6 +111,10 @@ class LeadDetail(generics.RetrieveUpdateAPIView):
 
     def partial_update(self, request, *args, **kwargs) -> Response:
         lead = self.get_object()
+        if lead_is_read_only_for(request.user, lead):
+            raise PermissionDenied(
+                _("This lead is offered to your unit: it is read-only until you accept it.")
+            )
         serializer = LeadUpdateSerializer(
             lead, data=request.data, partial=True, context=self.get_serializer_context()
         )
@@ -117,6 +139,10 @@ class _UnderALead:
         lead = lead_get(self.request.user, pk=self.kwargs["id"])
         if lead is None:
             raise NotFound()
+        if self.request.method not in SAFE_METHODS and lead_is_read_only_for(self.request.user, lead):
+            raise PermissionDenied(
+                _("This lead is offered to your unit: it is read-only until you accept it.")
+            )
         return lead
 
 
@@ -230,3 +256,123 @@ class DocumentUpload(generics.CreateAPIView):
             kind=data.get("kind", Document.Kind.OTHER),
         )
         return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("A lead's activities, newest first"),
+        parameters=[LEAD_ID],
+        responses={200: ActivitySerializer(many=True), **error_responses(403, 404)},
+    ),
+    post=extend_schema(
+        summary=_("Log an activity"),
+        description=_(
+            "A call, meeting, visit, message or encounter with the lead's people. The lead's last activity "
+            "moves forward to it (never backward, for a late entry). A merged lead takes no new activity (409)."
+        ),
+        parameters=[LEAD_ID],
+        responses={201: ActivitySerializer, **error_responses(400, 403, 404, 409)},
+    ),
+)
+class LeadActivities(_UnderALead, generics.ListCreateAPIView):
+    serializer_class = ActivitySerializer
+    required_permissions = {
+        "GET": ["projects.view_lead", "projects.view_activity"],
+        "POST": ["projects.view_lead", "projects.add_activity"],
+    }
+
+    def get_queryset(self) -> QuerySet[Activity]:
+        if getattr(self, "swagger_fake_view", False):
+            return Activity.objects.none()
+        return self.lead.activities.prefetch_related(*_activity_people_ids()).order_by("-occurred_at", "-pk")
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["lead"] = self.lead
+        return context
+
+    def create(self, request, *args, **kwargs) -> Response:
+        lead = self.lead
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        activity = services.activity_log(actor=request.user, lead=lead, **serializer.validated_data)
+        return Response(self.get_serializer(activity).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("A lead's milestones, by pass and due date"),
+        parameters=[LEAD_ID],
+        responses={200: MilestoneSerializer(many=True), **error_responses(403, 404)},
+    ),
+    post=extend_schema(
+        summary=_("Add an ad-hoc milestone to one of the lead's passes"),
+        description=_(
+            "Assigned to the lead's owner unless an assignee is given. A merged lead takes none (409)."
+        ),
+        parameters=[LEAD_ID],
+        request=MilestoneAddSerializer,
+        responses={201: MilestoneSerializer, **error_responses(400, 403, 404, 409)},
+    ),
+)
+class LeadMilestones(_UnderALead, generics.ListCreateAPIView):
+    serializer_class = MilestoneSerializer
+    required_permissions = {
+        "GET": ["projects.view_lead", "projects.view_milestone"],
+        "POST": ["projects.view_lead", "projects.add_milestone"],
+    }
+    service_field_names = {"lead_pass": "pass_code"}
+
+    def get_queryset(self) -> QuerySet[Milestone]:
+        if getattr(self, "swagger_fake_view", False):
+            return Milestone.objects.none()
+        # Undated milestones last within their pass on every database: PostgreSQL sorts NULL last, SQLite first.
+        return (
+            self.lead.milestones.select_related("lead_pass", "template")
+            .prefetch_related(_milestone_document_ids())
+            .order_by("lead_pass__order", "lead_pass_id", F("due_on").asc(nulls_last=True), "pk")
+        )
+
+    def create(self, request, *args, **kwargs) -> Response:
+        lead = self.lead
+        serializer = MilestoneAddSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        milestone = services.milestone_add(actor=request.user, lead=lead, **serializer.validated_data)
+        return Response(MilestoneSerializer(milestone).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary=_("Complete a milestone"),
+        description=_(
+            "Done with its evidence (a note, a document of the same lead, or both), or not applicable with "
+            "the reason. A milestone already done or not applicable answers 409."
+        ),
+        parameters=[MILESTONE_ID],
+        request=MilestoneCompleteSerializer,
+        responses={200: MilestoneSerializer, **error_responses(400, 403, 404, 409)},
+    )
+)
+class MilestoneComplete(generics.GenericAPIView):
+    lookup_url_kwarg = "id"
+    serializer_class = MilestoneCompleteSerializer
+    filter_backends: list = []
+    required_permissions = {
+        "POST": ["projects.view_lead", "projects.view_milestone", "projects.change_milestone"]
+    }
+
+    def get_queryset(self) -> QuerySet[Milestone]:
+        if getattr(self, "swagger_fake_view", False):
+            return Milestone.objects.none()
+        # Completing changes the lead's checklist: a lead only offered to the user's unit stays read-only.
+        return Milestone.objects.filter(lead__in=leads_changeable_by(self.request.user).values("pk"))
+
+    def post(self, request, *args, **kwargs) -> Response:
+        milestone = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        milestone = services.milestone_complete(
+            milestone=milestone, actor=request.user, **serializer.validated_data
+        )
+        return Response(MilestoneSerializer(milestone).data)
