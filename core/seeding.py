@@ -1,4 +1,4 @@
-"""Demo data: each app that has some provides `<app>/demo.py` with `seed(ctx)`; apps run in INSTALLED_APPS order,
+"""Demo data: each app that has some provides `<app>.demo` (a module or a package) with `seed(ctx)`; apps run in INSTALLED_APPS order,
 so a higher app finds what the lower ones made in the context.
 
 Everything random comes from `ctx.rng`, and every date from `ctx.today`, so one seed gives one dataset.
@@ -31,6 +31,8 @@ VOLATILE_FIELDS = {
     "recorded_at",
     "token",
     "uploaded_at",
+    "requested_at",
+    "decided_at",
     "file",
 }
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
 
 from core.seeding import DemoContext
 from directory.models import Organization
@@ -61,6 +65,53 @@ def seed(ctx: DemoContext) -> None:
 
 
 def clear() -> None:
-    Attendance.objects.all().delete()
-    Contact.objects.all().delete()
-    RecruitmentEvent.objects.all().delete()
+    """Remove the events, the contacts and their attendances, one DELETE per table.
+
+    Each removed row still gets the "-" history row that deleting it through Django writes, only in bulk: those
+    history rows are what made `.delete()` go row by row, a post_delete signal per row, each answered by
+    simple_history with an INSERT of its own."""
+    deleted_at = timezone.now()
+    # The order Django's delete took (and within a table, its descending ids), so the history rows keep theirs.
+    tables = (Attendance, Contact, RecruitmentEvent)
+    for model in tables:
+        _record_deletions(model, deleted_at)
+    # Many-to-many links to and from these rows (an event's staff, an activity's contacts) went with them under
+    # Django's delete, and still do; nothing listens for deleted links, so each of these is one DELETE already.
+    links = {
+        relation.through
+        for model in tables
+        for relation in [
+            *(field.remote_field for field in model._meta.many_to_many),
+            *model._meta.related_objects,
+        ]
+        if isinstance(relation, models.ManyToManyRel)
+    }
+    for link in sorted(filter(None, links), key=str):
+        link._default_manager.all().delete()
+    for model in tables:
+        # The raw DELETE skips Django's on_delete rules. Attendances and links are gone by now, and the projects
+        # demo, cleared before this one, has removed the leads, signings and activities that point at contacts
+        # and events; a row left pointing here anyway fails the transaction on its foreign key, never dangles.
+        rows = model._default_manager.all()
+        rows._raw_delete(rows.db)
+
+
+def _record_deletions(model: type[models.Model], deleted_at: datetime) -> None:
+    """The history rows simple_history's post_delete would write for deleting every row of `model`."""
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return
+    history = model.history.model  # type: ignore[attr-defined]
+    fields = [f.attname for f in history.tracked_fields]
+    history.objects.bulk_create(
+        (
+            history(
+                history_date=deleted_at,
+                history_type="-",
+                history_user=None,  # no request behind a demo reset
+                history_change_reason=None,
+                **{name: getattr(row, name) for name in fields},
+            )
+            for row in model._default_manager.order_by("-pk").iterator(chunk_size=2000)
+        ),
+        batch_size=1000,
+    )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
@@ -11,7 +11,16 @@ from accounts.models import User
 from core.seeding import fingerprint
 from projects import demo as projects_demo
 from projects.invariants import lead_invariant_violations
-from projects.models import Document, Lead, LeadCodeSequence, Signing, StageChange
+from projects.models import (
+    Activity,
+    Document,
+    HandOver,
+    Lead,
+    LeadCodeSequence,
+    Milestone,
+    Signing,
+    StageChange,
+)
 from projects.stages import TRACK_STAGES, Track
 from talent.models import Contact
 from tests.factories import make_lead
@@ -97,6 +106,16 @@ def test_the_demo_is_in_states_the_services_allow_on_both_tracks():
         status=Lead.Status.PAUSED, resume_review_on__gt=date.fromisoformat(TODAY)
     ).exists()
     assert Lead.objects.filter(status=Lead.Status.LOST).exclude(lost_reason="").exists()
+    # The passes' checklists: some lines done, some overdue, some due within a fortnight; activities name their
+    # next step; hand-overs to the carrier team in each state.
+    today = date.fromisoformat(TODAY)
+    assert Milestone.objects.filter(status=Milestone.Status.DONE).exists()
+    assert Milestone.objects.filter(status=Milestone.Status.OPEN, due_on__lt=today).exists()
+    assert Milestone.objects.filter(
+        status=Milestone.Status.OPEN, due_on__gte=today, due_on__lte=today + timedelta(days=14)
+    ).exists()
+    assert Activity.objects.exclude(next_step="").exists()
+    assert set(HandOver.objects.values_list("status", flat=True)) == {"accepted", "declined", "pending"}
     # Every step went through the services in time order, so codes follow registration dates.
     registrations = StageChange.objects.filter(from_stage="").order_by("occurred_at", "pk")
     codes = list(registrations.values_list("lead__code", flat=True))
@@ -117,6 +136,9 @@ def test_the_bulk_path_writes_states_the_services_allow(capsys):
     assert Lead.objects.count() == 80
     assert {Track.ORGANIZATION, Track.TALENT} == set(Lead.objects.values_list("track", flat=True))
     assert StageChange.objects.count() > 6 * 80
+    # The checklists the moves made, as lead_advance makes them (the invariant checker above compares them).
+    assert Milestone.objects.filter(status=Milestone.Status.DONE).exists()
+    assert Milestone.objects.filter(status=Milestone.Status.OPEN).exists()
     # Codes follow registration dates, and the sequences continue after the last code of each year.
     registrations = StageChange.objects.filter(from_stage="").order_by("occurred_at", "pk")
     codes = list(registrations.values_list("lead__code", flat=True))

@@ -1,22 +1,11 @@
-"""Demo leads on both tracks, named after real public HK institutions and real technology fields, with
-realistic histories: moves with their evidence, activities, signings with agreements, registrations, leases,
-capital in place, talents arriving, paused and lost leads. The people are fictional.
-
-Every lead is first *planned* (its stages, dates and outcome, from one seed per lead), then written one of two
-ways:
-- up to BULK_THRESHOLD leads, through the services alone, all leads' steps merged in time order (so codes follow
-  registration dates): the data is exactly what staff could have entered;
-- above it (the 100,000-lead benchmark), with bulk_create in batches: the same kinds of rows the services write,
-  checked afterwards by projects.invariants.
+"""Planning the demo leads: what the lower apps' demos and the reference data provide (the catalog), and each
+lead's life decided from one seed per lead before anything is written: its owner, names, stages with their
+dates, the evidence each move needs, and how it ends. Both writers turn the same plans into rows.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import random
-import secrets
-import time as clock
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,11 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import opencc
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.db.models import Max
 from django.utils import timezone
 
 from accounts import services as accounts_services
@@ -36,30 +20,20 @@ from accounts.models import Unit, User
 from accounts.roles import Role
 from core.seeding import DemoContext
 from directory.models import Carrier, Organization, Sector
-from projects import services
-from projects.invariants import lead_invariant_violations
 from projects.models import (
     Activity,
-    CapitalInjection,
-    CoordinationNeed,
     Document,
     Lead,
-    LeadCodeSequence,
-    LeadContact,
     LeadType,
     LostReason,
     PauseReason,
     Priority,
     Signing,
     SourceChannel,
-    StageChange,
 )
 from projects.stages import TRACK_STAGES, Phase, Stage, Track, stage_phase
 from projects.validators import USCC_ALPHABET, uscc_check_character
 from talent.models import Contact, RecruitmentEvent
-
-# Above this many leads the service path would take hours; the bulk path writes the same kinds of rows.
-BULK_THRESHOLD = 2000
 
 # (zh-hans, zh-hant, en, sector code)
 FIELDS = [
@@ -299,64 +273,10 @@ class Catalog:
     latest: datetime  # nothing is dated after this
 
 
-# --- Entry points ----------------------------------------------------------------------------------------------
-
-
-def seed(ctx: DemoContext) -> None:
-    if ctx.leads > BULK_THRESHOLD:
-        seed_bulk(ctx)
-        return
-    catalog = _catalog(ctx, bulk=False)
-    _write_with_services(_plan_all(ctx, catalog, DEMO), catalog)
-
-
-def seed_bulk(ctx: DemoContext) -> float:
-    """Write ctx.leads leads with bulk_create; return the seconds it took (also logged and printed)."""
-    started = clock.perf_counter()
-    catalog = _catalog(ctx, bulk=True)
-    plans = _plan_all(ctx, catalog, BULK)
-    counts = _write_bulk(plans, catalog)
-    seconds = clock.perf_counter() - started
-    summary = ", ".join(f"{count} {name}" for name, count in counts.items())
-    print(f"Bulk demo: {summary} in {seconds:.1f} s ({connection.vendor})")
-    # The rows bypassed the services: check them before seed_demo commits.
-    checked = clock.perf_counter()
-    problems = lead_invariant_violations()
-    print(f"Invariant checker: {len(problems)} violations, {clock.perf_counter() - checked:.1f} s")
-    if problems:
-        raise RuntimeError("The bulk demo broke lead invariants: " + "; ".join(problems[:5]))
-    return seconds
-
-
-def clear() -> None:
-    """Remove every lead and what hangs on it. A demo reset is not a business deletion: one DELETE per table,
-    without a history row per deleted row (which took half an hour at 100,000 leads)."""
-    # Stored files go with their rows; bulk documents share a few files, so delete each name once.
-    for name in Document.objects.order_by().values_list("file", flat=True).distinct():
-        default_storage.delete(name)
-    tables = [
-        Document,  # points at stage changes, signings and capital injections
-        CapitalInjection,
-        Signing,
-        Activity,
-        LeadContact,
-        CoordinationNeed,
-        StageChange,
-        Lead.co_owners.through,
-    ]
-    # Rows on leads of models added after this list: Django's delete orders their cascades.
-    for model in sorted({r.related_model for r in Lead._meta.related_objects} - {Lead, *tables}, key=str):
-        model.objects.all().delete()
-    with connection.cursor() as cursor:
-        for model in [*tables, Lead, LeadCodeSequence]:
-            table = connection.ops.quote_name(model._meta.db_table)  # our own table names, not input
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
-
-
 # --- What exists already ---------------------------------------------------------------------------------------
 
 
-def _catalog(ctx: DemoContext, *, bulk: bool) -> Catalog:
+def load_catalog(ctx: DemoContext, *, bulk: bool) -> Catalog:
     orgs = list(
         Organization.objects.filter(kind__in=[Organization.Kind.UNIVERSITY, Organization.Kind.INNOHK_CENTRE])
         .exclude(abbreviation="")
@@ -439,20 +359,38 @@ def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def _plan_all(ctx: DemoContext, catalog: Catalog, profile: Profile) -> list[Plan]:
+def plan_all(ctx: DemoContext, catalog: Catalog, profile: Profile) -> list[Plan]:
     plans: list[Plan] = []
+    seen: dict[tuple[int | None, str], int] = defaultdict(int)
     while len(plans) < ctx.leads:
         rng = random.Random(ctx.rng.getrandbits(64))
         talent = rng.random() < profile.talent_share and catalog.talents
         contact = catalog.talents.pop() if talent else None
         plan = _plan_one(rng, catalog, profile, contact=contact)
+        _tell_apart(plan, seen)
         plans.append(plan)
         if plan.company is not None:
             if len(plans) < ctx.leads:
+                _tell_apart(plan.company, seen)
                 plans.append(plan.company)
             else:
                 plan.company = None  # no slot left: the founding cites a transfer agreement instead
     return plans
+
+
+def _tell_apart(plan: Plan, seen: dict[tuple[int | None, str], int]) -> None:
+    """Two teams of one organization never share a name: lead_create would refuse the second as a duplicate.
+    A repeated name gets a team number, as staff write 第二组 in their ledgers."""
+    key = (plan.org.pk if plan.org else None, plan.names[0])
+    seen[key] += 1
+    number = seen[key]
+    if number > 1:
+        zh, hant, en = plan.names
+        plan.names = (
+            f"{zh}（第{number}组）",
+            f"{hant}（第{number}組）" if hant else "",
+            f"{en} (team {number})" if en else "",
+        )
 
 
 def _plan_one(
@@ -642,7 +580,7 @@ def _plan_outcome(rng: random.Random, plan: Plan, profile: Profile, catalog: Cat
         }
 
 
-def _facts(rng: random.Random, plan: Plan, move: Move, previous: datetime, catalog: Catalog) -> Facts:
+def move_facts(rng: random.Random, plan: Plan, move: Move, previous: datetime, catalog: Catalog) -> Facts:
     """Evidence for entering `move.stage`, in the cleaned form lead_advance stores it (a move back carries only
     the manager's reason)."""
     stage, at = move.stage, move.at
@@ -717,7 +655,7 @@ def _uscc(rng: random.Random) -> str:
     return body + uscc_check_character(body)
 
 
-def _pdf(text: str) -> bytes:
+def pdf_bytes(text: str) -> bytes:
     """A small, valid one-page PDF saying what it stands for (ASCII only: the built-in font has no CJK)."""
     stream = f"BT /F1 14 Tf 72 770 Td ({text}) Tj ET".encode()
     objects = [
@@ -750,382 +688,38 @@ def _t2s() -> opencc.OpenCC:
     return _T2S
 
 
-# --- Writing through the services ------------------------------------------------------------------------------
+# --- Milestones and follow-ups ----------------------------------------------------------------------------------
+
+MILESTONE_NOTES = ["材料已归档。", "已与载体确认。", "园区会议已通过。", "对方已书面确认。"]
+BLOCKERS = ["等待大学技术转移办公室答复。", "跨境审批未完成。", "园区场地尚未腾空。"]
+NEXT_STEPS = ["约团队来苏考察载体", "发送政策清单", "安排与园区负责人会面", "跟进意向书修改意见"]
 
 
-def _write_with_services(plans: list[Plan], catalog: Catalog) -> None:
-    """Run every plan's steps through the services, all leads merged in time order."""
-    steps = heapq.merge(*(_service_steps(plan, index, catalog) for index, plan in enumerate(plans)))
-    for _at, _index, _number, step in steps:
-        step()
+def milestone_outcome(
+    rng: random.Random, *, starts_on: date, due_on: date | None, today: date
+) -> tuple[str, date | None]:
+    """How a demo milestone stands today, and the day it was completed: most past ones done, some still open
+    (overdue), a few blocked; the future ones open. Both writers use it, so both paths agree."""
+    roll = rng.random()
+    if due_on is None:
+        day = starts_on + timedelta(days=rng.randint(10, 90))
+        if day >= today or roll < 0.5:
+            return "open", None
+        return ("na" if roll > 0.85 else "done"), day
+    if due_on >= today:
+        return "open", None
+    if roll < 0.06:
+        return "blocked", None
+    if roll < (0.5 if (today - due_on).days <= 20 else 0.15):
+        return "open", None
+    day = max(starts_on, due_on - timedelta(days=rng.randint(0, 10)))
+    return "done", min(day, today - timedelta(days=1))
 
 
-def _service_steps(plan: Plan, index: int, catalog: Catalog):
-    """One lead's service calls as (when, lead index, step number, call), in the order they happen."""
-    rng = random.Random(plan.seed)
-    counter = itertools.count()
-    director = catalog.managers["director"]
-
-    def create() -> None:
-        fields = {"hk_organization": plan.org, "sector": plan.sector, "confidential": plan.confidential}
-        if plan.track == Track.TALENT:
-            fields["subject_contact"] = plan.contact
-        plan.lead = services.lead_create(
-            actor=plan.owner,
-            owner=plan.owner,
-            name=plan.names[0],
-            name_zh_hant=plan.names[1],
-            name_en=plan.names[2],
-            lead_type=plan.lead_type,
-            source_channel=plan.channel,
-            source_event=plan.event,
-            owning_unit=catalog.units[plan.unit_key],
-            co_owners=plan.co_owners,
-            priority=plan.priority,
-            occurred_at=plan.created_at,
-            **fields,
-            **plan.details,
-        )
-        if plan.pi is not None:
-            services.lead_contact_add(
-                actor=plan.owner, lead=plan.lead, contact=plan.pi, role=LeadContact.Role.PI
-            )
-
-    def advance(move: Move, facts: Facts) -> None:
-        lead = plan.lead
-        if move.backward:
-            note = facts.data["note"]
-            services.lead_advance(
-                lead=lead, to_stage=move.stage, actor=director, occurred_at=move.at, note=note
-            )
-            return
-        evidence = dict(facts.data)
-        if facts.activity:
-            kind, when, summary = facts.activity
-            activity = services.activity_log(
-                actor=plan.owner, lead=lead, kind=kind, occurred_at=when, summary=summary
-            )
-            if facts.cite_activity:
-                evidence["activity_id"] = activity.pk
-        if facts.document:
-            document = _upload(plan, facts.document)
-            if facts.signing:
-                signed_on, amount, currency, event = facts.signing
-                plan.signing = services.signing_create(
-                    actor=plan.owner,
-                    lead=lead,
-                    signed_on=signed_on,
-                    investor=plan.org,
-                    amount=amount,
-                    currency=currency,
-                    event=event,
-                    documents=[document],
-                )
-                evidence["signing_id"] = plan.signing.pk
-            else:
-                evidence["document_ids"] = [document.pk]
-        if facts.link_company:
-            evidence["linked_lead_id"] = plan.company.lead.pk
-        services.lead_advance(
-            lead=lead, to_stage=move.stage, actor=plan.owner, occurred_at=move.at, evidence=evidence
-        )
-
-    def follow_up(when: datetime) -> None:
-        services.activity_log(
-            actor=plan.owner,
-            lead=plan.lead,
-            kind=Activity.Kind.WECHAT,
-            occurred_at=when,
-            summary="例行跟进，了解最新进展。",
-        )
-
-    def inject(received_on: date, amount: Decimal) -> None:
-        receipt = _upload(plan, "receipt")
-        currency = plan.signing.currency if plan.signing else "CNY"
-        services.capital_injection_create(
-            actor=plan.owner,
-            lead=plan.lead,
-            received_on=received_on,
-            amount=amount,
-            currency=currency,
-            documents=[receipt],
-        )
-
-    def settle() -> None:
-        lead = Lead.objects.get(pk=plan.lead.pk)  # the services saved newer stage fields than plan.lead holds
-        if plan.status == Lead.Status.LOST:
-            services.lead_mark_lost(actor=plan.owner, lead=lead, **plan.status_fields)
-        elif plan.status == Lead.Status.PAUSED:
-            services.lead_pause(actor=plan.owner, lead=lead, **plan.status_fields)
-
-    yield plan.created_at, index, next(counter), create
-    previous = plan.created_at
-    for move in plan.moves:
-        facts = _facts(rng, plan, move, previous, catalog)
-        yield move.at, index, next(counter), lambda move=move, facts=facts: advance(move, facts)
-        previous = move.at
-    events = [(w, lambda w=w: follow_up(w)) for w in plan.follow_ups]
-    events += [
-        (datetime.combine(on, time(16), tzinfo=previous.tzinfo), lambda on=on, a=a: inject(on, a))
-        for on, a in plan.injections
-    ]
-    for when, step in sorted(events, key=lambda e: e[0]):
-        yield max(when, previous), index, next(counter), step
-    yield catalog.latest, index, next(counter), settle
+def next_step_of(plan: Plan) -> str:
+    return NEXT_STEPS[plan.seed % len(NEXT_STEPS)]
 
 
-def _upload(plan: Plan, key: str) -> Document:
-    kind, title = DOCUMENT_TITLES[key]
-    code = plan.lead.code
-    file = SimpleUploadedFile(
-        f"{key}-{code}.pdf", _pdf(f"Suzhou-HK Pipeline demo {key} for {code}, fictional"), "application/pdf"
-    )
-    return services.document_upload(
-        actor=plan.owner, lead=plan.lead, file=file, title=f"{title}（{code}）", kind=kind
-    )
-
-
-# --- Writing in bulk -------------------------------------------------------------------------------------------
-
-BULK_CHUNK = 2500  # leads per round of inserts: about 25,000 stage changes
-HISTORY_MODELS = (Lead, LeadContact, Activity, Signing, CapitalInjection, Document)
-
-
-class _Ids:
-    """Primary keys handed out before the inserts, so rows can cite each other in one pass (a stage change cites
-    its documents, a document points back at its stage change) without an UPDATE per row."""
-
-    def __init__(self) -> None:
-        self._free: dict[type, list[int]] = defaultdict(list)
-        self._next_sqlite: dict[type, int] = {}
-
-    def take(self, model: type) -> int:
-        free = self._free[model]
-        if not free:
-            free.extend(reversed(self._reserve(model, 10_000)))
-        return free.pop()
-
-    def _reserve(self, model: type, count: int) -> list[int]:
-        if connection.vendor == "postgresql":
-            # nextval keeps the sequence ahead of every id used here, so later inserts by the services never
-            # collide; generate_series gets the whole block in one round trip.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [model._meta.db_table, count],
-                )
-                return [row[0] for row in cursor.fetchall()]
-        # SQLite: seed_demo holds the write lock for its whole transaction, so the next ids are ours.
-        start = self._next_sqlite.get(model) or (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-        self._next_sqlite[model] = start + count
-        return list(range(start, start + count))
-
-
-def _write_bulk(plans: list[Plan], catalog: Catalog) -> dict[str, int]:
-    # Codes follow registration dates, as lead_next_code hands them out.
-    plans.sort(key=lambda plan: plan.created_at)
-    sequences = dict(LeadCodeSequence.objects.values_list("year", "last"))
-    files = _shared_files()
-    ids = _Ids()
-    for plan in plans:
-        plan.pk = ids.take(Lead)  # a talent's founding cites the company's lead, written in a later round
-    counts: dict[str, int] = defaultdict(int)
-    for start in range(0, len(plans), BULK_CHUNK):
-        rows: dict[type, list] = defaultdict(list)
-        for plan in plans[start : start + BULK_CHUNK]:
-            _bulk_rows(plan, rows, ids, sequences, files, catalog)
-        for model in (
-            Lead,
-            Lead.co_owners.through,
-            LeadContact,
-            Activity,
-            Signing,
-            CapitalInjection,
-            StageChange,
-            Document,
-        ):
-            objs = rows[model]
-            model.objects.bulk_create(objs, batch_size=1000)
-            if model in HISTORY_MODELS:
-                model.history.bulk_history_create(objs, batch_size=1000)
-            counts[model.__name__] += len(objs)
-    for year, last in sorted(sequences.items()):
-        LeadCodeSequence.objects.update_or_create(year=year, defaults={"last": last})
-    return dict(counts)
-
-
-def _shared_files() -> dict[str, tuple[str, int]]:
-    """One stored PDF per kind of document, shared by every bulk row of that kind: {key: (name, size)}."""
-    files = {}
-    for key in DOCUMENT_TITLES:
-        content = _pdf(f"Suzhou-HK Pipeline demo {key}, fictional")
-        name = f"documents/demo/{key}.pdf"
-        if not default_storage.exists(name):
-            name = default_storage.save(name, ContentFile(content))
-        files[key] = (name, len(content))
-    return files
-
-
-def _bulk_rows(
-    plan: Plan,
-    rows: dict[type, list],
-    ids: _Ids,
-    sequences: dict[int, int],
-    files: dict[str, tuple[str, int]],
-    catalog: Catalog,
-) -> None:
-    """The rows the services would have written for `plan`, appended to `rows`."""
-    rng = random.Random(plan.seed)
-    year = timezone.localdate(plan.created_at).year
-    sequences[year] = sequences.get(year, 0) + 1
-    first = TRACK_STAGES[plan.track][0]
-    lead = Lead(
-        id=plan.pk,
-        founded_from_id=plan.founder.pk if plan.founder else None,
-        code=f"HK-{year}-{sequences[year]:04d}",
-        name=plan.names[0],
-        name_zh_hant=plan.names[1],
-        name_en=plan.names[2],
-        lead_type=plan.lead_type,
-        track=plan.track,
-        subject_contact=plan.contact,
-        hk_organization=plan.org,
-        sector=plan.sector,
-        source_channel=plan.channel,
-        source_event=plan.event,
-        owner=plan.owner,
-        owning_unit=catalog.units[plan.unit_key],
-        stage=first,
-        stage_entered_at=plan.created_at,
-        priority=plan.priority,
-        confidential=plan.confidential,
-        **plan.details,
-    )
-    plan.lead = lead
-    rows[Lead].append(lead)
-    through = Lead.co_owners.through
-    rows[through].extend(through(lead_id=lead.id, user_id=user.pk) for user in plan.co_owners)
-    if plan.pi is not None:
-        rows[LeadContact].append(
-            LeadContact(id=ids.take(LeadContact), lead=lead, contact=plan.pi, role=LeadContact.Role.PI)
-        )
-
-    def change(
-        to_stage: str, at: datetime, actor: User, evidence: dict, note: str = "", pk: int | None = None
-    ) -> None:
-        rows[StageChange].append(
-            StageChange(
-                id=pk or ids.take(StageChange),
-                lead=lead,
-                # The registration is the lead's first change; every later one starts where the last ended.
-                from_stage=lead.stage if rows_of_lead else "",
-                to_stage=to_stage,
-                actor=actor,
-                occurred_at=at,
-                note=note,
-                evidence=evidence,
-            )
-        )
-        rows_of_lead.append(to_stage)
-        lead.stage, lead.stage_entered_at = to_stage, at
-
-    def activity(kind: str, at: datetime, summary: str) -> Activity:
-        row = Activity(
-            id=ids.take(Activity),
-            lead=lead,
-            kind=kind,
-            occurred_at=at,
-            summary=summary,
-            created_by=plan.owner,
-        )
-        rows[Activity].append(row)
-        lead.last_activity_at = max(filter(None, [lead.last_activity_at, at]))
-        return row
-
-    def document(key: str, **link: Any) -> Document:
-        kind, title = DOCUMENT_TITLES[key]
-        name, size = files[key]
-        row = Document(
-            id=ids.take(Document),
-            lead=lead,
-            kind=kind,
-            title=f"{title}（{lead.code}）",
-            token=secrets.token_hex(16),
-            file=name,
-            original_name=f"{key}-{lead.code}.pdf",
-            content_type="application/pdf",
-            size=size,
-            attached=True,
-            uploaded_by=plan.owner,
-            **link,
-        )
-        rows[Document].append(row)
-        return row
-
-    rows_of_lead: list[str] = []
-    change(first, plan.created_at, plan.owner, {})
-    previous = plan.created_at
-    for move in plan.moves:
-        facts = _facts(rng, plan, move, previous, catalog)
-        previous = move.at
-        if move.backward:
-            change(move.stage, move.at, catalog.managers["director"], {}, note=facts.data["note"])
-            continue
-        evidence = dict(facts.data)
-        change_id = ids.take(StageChange)
-        if facts.activity:
-            cited = activity(*facts.activity)
-            if facts.cite_activity:
-                evidence["activity_id"] = cited.pk
-        if facts.signing:
-            signed_on, amount, currency, event = facts.signing
-            plan.signing = Signing(
-                id=ids.take(Signing),
-                lead=lead,
-                signed_on=signed_on,
-                investor=plan.org,
-                event=event,
-                credited_event=event,
-                amount=amount,
-                currency=currency,
-                created_by=plan.owner,
-            )
-            rows[Signing].append(plan.signing)
-            document(facts.document, signing=plan.signing)
-            evidence["signing_id"] = plan.signing.pk
-        elif facts.document:
-            evidence["document_ids"] = [document(facts.document, stage_change_id=change_id).pk]
-        if facts.link_company:
-            evidence["linked_lead_id"] = plan.company.pk
-        # What lead_advance's _apply_facts copies onto the lead.
-        if move.stage == Stage.REGISTERED:
-            lead.uscc, lead.registered_on = (
-                evidence["uscc"],
-                date.fromisoformat(evidence["registration_date"]),
-            )
-        elif move.stage == Stage.MOVED_IN:
-            lead.target_carrier = plan.carrier
-        elif move.stage == Stage.OPERATING:
-            lead.headcount_now = evidence["staff_on_site"]
-        change(move.stage, move.at, plan.owner, evidence, pk=change_id)  # the id its documents point at
-    for when in plan.follow_ups:
-        activity(Activity.Kind.WECHAT, when, "例行跟进，了解最新进展。")
-    for received_on, amount in plan.injections:
-        currency = plan.signing.currency if plan.signing else "CNY"
-        injection = CapitalInjection(
-            id=ids.take(CapitalInjection),
-            lead=lead,
-            received_on=received_on,
-            amount=amount,
-            currency=currency,
-            created_by=plan.owner,
-        )
-        rows[CapitalInjection].append(injection)
-        document("receipt", capital_injection=injection)
-    fields = plan.status_fields
-    lead.status = plan.status
-    if plan.status == Lead.Status.LOST:
-        lead.lost_reason, lead.lost_to, lead.status_note = fields["reason"], fields["lost_to"], fields["note"]
-    elif plan.status == Lead.Status.PAUSED:
-        lead.pause_reason, lead.resume_review_on = fields["reason"], fields["resume_review_on"]
-        lead.status_note = fields["note"]
+def completed_moment(day: date, latest: datetime) -> datetime:
+    """Mid-afternoon of `day`, never after the demo's clock."""
+    return min(datetime.combine(day, time(15, 30), tzinfo=latest.tzinfo), latest)
