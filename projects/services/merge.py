@@ -194,7 +194,7 @@ def lead_merge(*, actor: User, source: Lead, target: Lead, note: str = "") -> Le
     # the states are read again under the lock.
     locked = {
         lead.pk: lead
-        for lead in Lead.objects.select_for_update()
+        for lead in Lead.objects.select_for_update(of=("self",))
         .select_related("merged_into")
         .filter(pk__in=[source.pk, target.pk])
         .order_by("pk")

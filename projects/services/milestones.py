@@ -183,7 +183,11 @@ def milestone_complete(
 ) -> Milestone:
     """Mark a milestone done (with its evidence: a note, a document of the same lead, or both) or not
     applicable (with the reason); `completed_at` back-dates it (never into the future)."""
-    milestone = Milestone.objects.select_for_update().select_related("lead", "template").get(pk=milestone.pk)
+    milestone = (
+        Milestone.objects.select_for_update(of=("self",))
+        .select_related("lead", "template")
+        .get(pk=milestone.pk)
+    )
     _refuse_merged(milestone)
     if milestone.status in Milestone.CLOSED:
         raise IllegalStateError(
@@ -220,7 +224,7 @@ def milestone_complete(
 @transaction.atomic
 def milestone_block(*, milestone: Milestone, actor: User, note: str) -> Milestone:
     """Flag an open milestone as blocked, saying what blocks it; its pass shows as blocked."""
-    milestone = Milestone.objects.select_for_update().select_related("lead").get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(of=("self",)).select_related("lead").get(pk=milestone.pk)
     _refuse_merged(milestone)
     if milestone.status != Milestone.Status.OPEN:
         raise IllegalStateError(_("Only an open milestone can be marked blocked."))
@@ -237,7 +241,7 @@ def milestone_block(*, milestone: Milestone, actor: User, note: str) -> Mileston
 @transaction.atomic
 def milestone_reopen(*, milestone: Milestone, actor: User, note: str = "") -> Milestone:
     """Open a done, not-applicable or blocked milestone again; the history keeps what it was."""
-    milestone = Milestone.objects.select_for_update().select_related("lead").get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(of=("self",)).select_related("lead").get(pk=milestone.pk)
     _refuse_merged(milestone)
     if milestone.status == Milestone.Status.OPEN:
         raise IllegalStateError(_("This milestone is already open."))
@@ -286,7 +290,7 @@ def milestone_reschedule(
     *, milestone: Milestone, actor: User, due_on: dt.date | None, assignee: User | None = None
 ) -> Milestone:
     """Set a milestone's due date (e.g. a programme's window) or assignee; a set date is no longer provisional."""
-    milestone = Milestone.objects.select_for_update().select_related("lead").get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(of=("self",)).select_related("lead").get(pk=milestone.pk)
     _refuse_merged(milestone)
     milestone.due_on = due_on
     milestone.due_provisional = False
