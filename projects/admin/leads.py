@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import smart_split, unescape_string_literal
@@ -101,14 +102,20 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 class LeadChangeList(ChangeList):
-    """Reads the page's pass progress with one aggregate query once the page's leads are known."""
+    """Reads the page's pass progress with one aggregate query once the page's leads are known, and builds
+    each row's link once: the admin's own row links resolve their URL again per link whenever filters are
+    preserved (a filtered list or any page past the first), which cost more than the page's queries."""
 
     def get_results(self, request) -> None:
         super().get_results(request)
         self.result_list = list(self.result_list)
         progress = pass_progress(self.result_list)
+        template = reverse("admin:projects_lead_change", args=[0])
+        # preserved_filters is already the encoded "_changelist_filters=…" pair.
+        query = f"?{self.preserved_filters}" if self.preserved_filters else ""
         for lead in self.result_list:
             lead.pass_progress = progress.get(lead.pk, [])
+            lead.change_url = template.replace("/0/", f"/{lead.pk}/", 1) + query
 
 
 def _identity_fields(obj: Lead | None) -> list[Any]:
@@ -172,8 +179,8 @@ class LeadAdmin(HandOverActionsMixin, MergeActionsMixin, LeadActionsMixin, Scope
     # "n of m selected" would count the whole table again for a bureau-level user.
     show_full_result_count = False
     list_display = [
-        "code",
-        "name",
+        "code_link",
+        "name_link",
         "lead_type",
         "stage_shown",
         "status",
@@ -185,7 +192,7 @@ class LeadAdmin(HandOverActionsMixin, MergeActionsMixin, LeadActionsMixin, Scope
         "priority",
         "confidential",
     ]
-    list_display_links = ["code", "name"]
+    list_display_links = None  # the code and name columns carry their own links (LeadChangeList)
     list_select_related = ["owner", "owning_unit", "target_carrier"]
     list_filter = [
         "stage",
@@ -256,6 +263,14 @@ class LeadAdmin(HandOverActionsMixin, MergeActionsMixin, LeadActionsMixin, Scope
 
     def get_changelist(self, request, **kwargs):
         return LeadChangeList
+
+    @admin.display(description=_("code"), ordering="code")
+    def code_link(self, obj: Lead) -> str:
+        return format_html('<a href="{}">{}</a>', obj.change_url, obj.code)
+
+    @admin.display(description=_("name (Simplified Chinese)"), ordering="name")
+    def name_link(self, obj: Lead) -> str:
+        return format_html('<a href="{}">{}</a>', obj.change_url, obj.name)
 
     @admin.display(description=_("passes"))
     def passes(self, obj: Lead) -> str:

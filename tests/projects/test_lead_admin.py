@@ -508,3 +508,12 @@ def test_change_form_query_count_does_not_grow_with_related_rows(
         "ActivityInline": rows,
         "AftercareInline": rows,
     }
+
+
+def test_list_rows_link_to_the_lead_page_keeping_the_lists_filters(client_as, world):
+    html = client_as(world.a).get(admin_url("changelist"), {"status": "active"}).content.decode()
+    change = admin_url("change", world.lead.pk)
+    link = f'<a href="{change}?_changelist_filters=status%3Dactive">{world.lead.code}</a>'
+    assert link in html
+    unfiltered = client_as(world.a).get(admin_url("changelist")).content.decode()
+    assert f'<a href="{change}">{world.lead.code}</a>' in unfiltered
