@@ -238,7 +238,8 @@ class ActivityAdmin(LeadRecordAdmin):
         adopt(obj, saved)
 
     def save_related(self, request, form, formsets, change: bool) -> None:
-        pass  # participants and contacts were set by activity_log
+        """Nothing left to save: activity_log set the participants and contacts, and form.save_m2m() would
+        write them a second time, outside the service."""
 
 
 class OpenFilter(admin.SimpleListFilter):

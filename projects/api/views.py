@@ -5,7 +5,9 @@ Every queryset starts from `leads_visible_to`, so a lead outside the user's scop
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import F, Prefetch, QuerySet
@@ -184,6 +186,25 @@ class LeadTransitions(_UnderALead, generics.ListCreateAPIView):
         return Response(StageChangeSerializer(change).data, status=status.HTTP_201_CREATED)
 
 
+class _LeadRecords(_UnderALead, generics.ListCreateAPIView):
+    """One lead's records of a kind: listed, and added through `record` (a service taking actor, lead and the
+    serializer's validated data); the serializer sees the lead in its context."""
+
+    record: Callable[..., Any]
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["lead"] = self.lead
+        return context
+
+    def create(self, request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = self.record(actor=request.user, lead=self.lead, **serializer.validated_data)
+        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
+
+
 @extend_schema_view(
     get=extend_schema(
         summary=_("A lead's signings"),
@@ -200,7 +221,7 @@ class LeadTransitions(_UnderALead, generics.ListCreateAPIView):
         responses={201: SigningSerializer, **error_responses(400, 403, 404, 409)},
     ),
 )
-class LeadSignings(_UnderALead, generics.ListCreateAPIView):
+class LeadSignings(_LeadRecords):
     serializer_class = SigningSerializer
     required_permissions = {
         "GET": ["projects.view_lead", "projects.view_signing"],
@@ -213,18 +234,7 @@ class LeadSignings(_UnderALead, generics.ListCreateAPIView):
             return Signing.objects.none()
         return self.lead.signings.prefetch_related(_document_ids()).order_by("signed_on", "pk")
 
-    def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
-        if not getattr(self, "swagger_fake_view", False):
-            context["lead"] = self.lead
-        return context
-
-    def create(self, request, *args, **kwargs) -> Response:
-        lead = self.lead
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        signing = services.signing_create(actor=request.user, lead=lead, **serializer.validated_data)
-        return Response(self.get_serializer(signing).data, status=status.HTTP_201_CREATED)
+    record = staticmethod(services.signing_create)
 
 
 @extend_schema_view(
@@ -274,7 +284,7 @@ class DocumentUpload(generics.CreateAPIView):
         responses={201: ActivitySerializer, **error_responses(400, 403, 404, 409)},
     ),
 )
-class LeadActivities(_UnderALead, generics.ListCreateAPIView):
+class LeadActivities(_LeadRecords):
     serializer_class = ActivitySerializer
     required_permissions = {
         "GET": ["projects.view_lead", "projects.view_activity"],
@@ -286,18 +296,7 @@ class LeadActivities(_UnderALead, generics.ListCreateAPIView):
             return Activity.objects.none()
         return self.lead.activities.prefetch_related(*_activity_people_ids()).order_by("-occurred_at", "-pk")
 
-    def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
-        if not getattr(self, "swagger_fake_view", False):
-            context["lead"] = self.lead
-        return context
-
-    def create(self, request, *args, **kwargs) -> Response:
-        lead = self.lead
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        activity = services.activity_log(actor=request.user, lead=lead, **serializer.validated_data)
-        return Response(self.get_serializer(activity).data, status=status.HTTP_201_CREATED)
+    record = staticmethod(services.activity_log)
 
 
 @extend_schema_view(
@@ -316,7 +315,7 @@ class LeadActivities(_UnderALead, generics.ListCreateAPIView):
         responses={201: MilestoneSerializer, **error_responses(400, 403, 404, 409)},
     ),
 )
-class LeadMilestones(_UnderALead, generics.ListCreateAPIView):
+class LeadMilestones(_LeadRecords):
     serializer_class = MilestoneSerializer
     required_permissions = {
         "GET": ["projects.view_lead", "projects.view_milestone"],
