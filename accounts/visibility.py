@@ -106,6 +106,47 @@ def _user_match(model: type[models.Model], path: str, user_pk: int) -> Q:
     return Q(**{f"{prefix}__in" if prefix else "pk__in": ids})
 
 
+def scope_branches(
+    user,
+    model: type[models.Model],
+    *,
+    unit: str,
+    owners: Iterable[str] = (),
+    confidential: str | None = None,
+) -> list[Q] | None:
+    """The alternatives of the user's scope on `model`, one Q each (a row is visible when any holds); None
+    for a user who sees everything.
+
+    unit: path to the owning Unit (e.g. "owning_unit" or "lead__owning_unit").
+    owners: paths to a user FK or M2M whose users always see the row (owner, co-owners).
+    confidential: path to the boolean that hides a row from plain members of the owning unit.
+    """
+    scope = user_scope(user)
+    if scope.sees_everything:
+        return None
+    if not user.is_authenticated or not user.is_active:
+        return [Q(pk__in=[])]
+    branches = []
+    if scope.member_unit_ids:
+        member = Q(**{f"{unit}__in": scope.member_unit_ids})
+        if confidential:
+            member &= Q(**{confidential: False})
+        branches.append(member)
+    branches += [Q(**{f"{unit}__path__startswith": path}) for path in scope.managed_unit_paths]
+    branches += [_user_match(model, owner_path, user.pk) for owner_path in owners]
+    return branches or [Q(pk__in=[])]
+
+
+def any_of(branches: list[Q] | None) -> Q:
+    """One Q from scope_branches(): empty (everything) for None."""
+    if branches is None:
+        return Q()
+    condition = branches[0]
+    for branch in branches[1:]:
+        condition |= branch
+    return condition
+
+
 def scope_filter(
     user,
     model: type[models.Model],
@@ -114,23 +155,5 @@ def scope_filter(
     owners: Iterable[str] = (),
     confidential: str | None = None,
 ) -> Q:
-    """A Q that keeps the rows of `model` the user may see.
-
-    unit: path to the owning Unit (e.g. "owning_unit" or "lead__owning_unit").
-    owners: paths to a user FK or M2M whose users always see the row (owner, co-owners).
-    confidential: path to the boolean that hides a row from plain members of the owning unit.
-    """
-    scope = user_scope(user)
-    if scope.sees_everything:
-        return Q()
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    member = Q(**{f"{unit}__in": scope.member_unit_ids}) if scope.member_unit_ids else Q(pk__in=[])
-    if confidential:
-        member &= Q(**{confidential: False})
-    condition = member
-    for path in scope.managed_unit_paths:
-        condition |= Q(**{f"{unit}__path__startswith": path})
-    for owner_path in owners:
-        condition |= _user_match(model, owner_path, user.pk)
-    return condition
+    """A Q that keeps the rows of `model` the user may see (the arguments as for scope_branches)."""
+    return any_of(scope_branches(user, model, unit=unit, owners=owners, confidential=confidential))

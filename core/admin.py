@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.errors import ApplicationError
@@ -24,6 +28,17 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return self.scope(request.user, super().get_queryset(request))
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj) -> str:
+        """The same box as Django's, written directly: Django renders a form widget through the template engine
+        per row, which was a quarter of a 100-row list's rendering time."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), obj),
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # modelform_factory builds a new class per request, so the acting user can ride on it for clean().

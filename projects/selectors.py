@@ -11,18 +11,26 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.visibility import scope_filter, user_scope
+from accounts.visibility import any_of, scope_branches, scope_filter, user_scope
 from projects.models import Document, HandOver, Lead, Milestone, MilestoneTemplate, Pass
 
 
 def leads_visible_to(user, queryset: QuerySet[Lead] | None = None) -> QuerySet[Lead]:
     """The leads `user` may see; narrow `queryset` when given (the admin passes its own)."""
     queryset = Lead.objects.all() if queryset is None else queryset
-    condition = _lead_scope(user)
+    return queryset.filter(any_of(lead_scope_branches(user)))
+
+
+def lead_scope_branches(user) -> list[Q] | None:
+    """The alternatives of leads_visible_to (None: everything). Counting a scoped list as a UNION of these,
+    each served by its own index, beats counting through the OR, which PostgreSQL can only scan."""
+    branches = scope_branches(
+        user, Lead, unit="owning_unit", owners=("owner", "co_owners"), confidential="confidential"
+    )
     offered = _offered_to_units_managed_by(user)
-    if offered is not None:
-        condition |= offered
-    return queryset.filter(condition)
+    if branches is not None and offered is not None:
+        branches.append(offered)
+    return branches
 
 
 def leads_changeable_by(user, queryset: QuerySet[Lead] | None = None) -> QuerySet[Lead]:

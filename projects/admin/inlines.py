@@ -68,6 +68,11 @@ class ReadOnlyTableFormSet(BaseInlineFormSet):
     def rows(self):
         return self.get_queryset()
 
+    @property
+    def media(self) -> forms.Media:
+        # The formset's own media would build an empty form to ask it; a plain table needs none.
+        return forms.Media()
+
 
 class ReadOnlyInline(admin.TabularInline):
     """Rows created elsewhere (actions, record pages, other services): listed as a table, never edited here.
@@ -85,6 +90,12 @@ class ReadOnlyInline(admin.TabularInline):
     def get_fields(self, request, obj=None):
         return []
 
+    @property
+    def media(self) -> forms.Media:
+        # The inline scripts add and remove form rows; a plain table has none, and merging their media into the
+        # page's once per table is a measurable part of rendering the lead page.
+        return forms.Media()
+
     def get_formset(self, request, obj=None, **kwargs):
         kwargs["fields"] = []
         formset = super().get_formset(request, obj, **kwargs)
@@ -96,9 +107,13 @@ class ReadOnlyInline(admin.TabularInline):
         if callable(attr):
             return getattr(attr, "short_description", name), attr
         field = self.model._meta.get_field(name)
+        # Looked up here once: get_FOO_display() rebuilds (and hashes) the field's whole choice list per call.
+        labels = dict(field.flatchoices) if field.choices else None
 
         def cell(obj, field=field, link=name == self.link_column):
-            value = getattr(obj, f"get_{field.name}_display")() if field.choices else getattr(obj, field.name)
+            value = getattr(obj, field.name)
+            if labels is not None:
+                value = labels.get(value, value)
             if value is None or value == "":
                 shown = "—"
             elif isinstance(value, bool):

@@ -44,7 +44,13 @@ from projects.admin.lead_actions import LeadActionsMixin
 from projects.admin.merge import MergeActionsMixin
 from projects.admin.paginator import EstimatedCountPaginator
 from projects.models import CoordinationNeed, Lead, LeadContact
-from projects.selectors import PassStatus, leads_visible_to, milestones_overdue_filter, pass_progress
+from projects.selectors import (
+    PassStatus,
+    lead_scope_branches,
+    leads_visible_to,
+    milestones_overdue_filter,
+    pass_progress,
+)
 from projects.services.leads import EDITABLE_FIELDS
 from projects.stages import Phase, stages_of_phase
 from talent.selectors import contacts_visible_to, events_visible_to
@@ -178,6 +184,16 @@ class LeadAdmin(HandOverActionsMixin, MergeActionsMixin, LeadActionsMixin, Scope
     paginator = EstimatedCountPaginator
     # "n of m selected" would count the whole table again for a bureau-level user.
     show_full_result_count = False
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return self.paginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            scope_branches=lead_scope_branches(request.user),
+        )
+
     list_display = [
         "code_link",
         "name_link",

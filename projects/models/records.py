@@ -44,7 +44,10 @@ class StageChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_from_stage_display() or '—'} → {self.get_to_stage_display()}"
+        # The enum's labels, not get_FOO_display(): that hashes every choice of the field per call, and a lead page
+        # prints one of these per stage change.
+        before = Stage(self.from_stage).label if self.from_stage else "—"
+        return f"{before} → {Stage(self.to_stage).label}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:

@@ -66,3 +66,32 @@ def test_a_small_or_missing_estimate_falls_back_to_the_exact_count(world, monkey
 def test_a_filtered_queryset_is_counted_without_asking_the_planner(world, monkeypatch):
     monkeypatch.setattr(paginator, "planner_estimate", lambda queryset: pytest.fail("planner asked"))
     assert estimated_count(Lead.objects.filter(status="active"), vendor="postgresql") == 1
+
+
+def test_a_scoped_list_counts_each_branch_of_the_scope_once(client_as, world):
+    """The officer's count goes through a UNION of their scope's branches; a lead reached by two branches
+    (owned by them in their own unit) counts once, and leads outside every branch not at all."""
+    from projects.admin.paginator import count_by_branches
+    from projects.selectors import lead_scope_branches, leads_visible_to
+
+    make_lead(owner=world.b, unit=world.unit_b, name="Co-owned elsewhere", co_owners=[world.a])
+    make_lead(owner=world.b, unit=world.unit_b, name="Not theirs")
+    make_lead(owner=world.manager_a, unit=world.unit_a, name="Their unit, confidential", confidential=True)
+    branches = lead_scope_branches(world.a)
+    visible = leads_visible_to(world.a)
+    assert len(branches) == 3  # member of unit A, owner, co-owner
+    assert count_by_branches(visible, branches) == visible.count() == 2
+    filtered = visible.filter(name__startswith="Co-owned")
+    assert count_by_branches(filtered, branches) == 1
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client_as(world.a).get(reverse("admin:projects_lead_changelist"))
+    assert response.context["cl"].result_count == 2
+    [count] = [q["sql"] for q in captured if "COUNT(*)" in q["sql"]]
+    assert "UNION" in count
+
+
+def test_a_bureau_level_user_has_no_branches_to_union(world):
+    from projects.selectors import lead_scope_branches
+
+    assert lead_scope_branches(world.director) is None
