@@ -6,6 +6,7 @@ cache. DJANGO_ENV=production refuses to start while any of those local defaults 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -13,7 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+# Local state of the embedded run (SQLite file, filesystem broker, mail files, uploads): movable for tests.
+VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
 
 env = environ.Env()
 
@@ -162,7 +164,29 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The DatabaseScheduler copies these entries into its tables at start-up; admins may then tune them there.
 CELERY_BEAT_SCHEDULE = {
     "purge-unattached-documents": {"task": "projects.tasks.purge_unattached_documents", "schedule": 3600.0},
+    "reminders-sweep": {
+        "task": "reminders.tasks.sweep",
+        "schedule": float(env.int("REMINDER_SWEEP_SECONDS", default=60)),
+    },
 }
+
+# --- Reminders ------------------------------------------------------------------------------------------------
+# How often the sweep writes due reminder rows and hands deliverable ones to workers.
+REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=60)
+# A claimed row not finished within this time (a killed worker, a lost message) is claimed again by a sweep.
+REMINDER_CLAIM_SECONDS = env.int("REMINDER_CLAIM_SECONDS", default=300)
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)  # reminder ids per broker message
+REMINDER_DISPATCH_LIMIT = env.int("REMINDER_DISPATCH_LIMIT", default=20000)  # rows claimed per sweep
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
+REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
+REMINDER_RETRY_MAX_SECONDS = env.int("REMINDER_RETRY_MAX_SECONDS", default=3600)
+# A once reminder whose trigger is older than this is not written (see reminders.sweep._stale_before).
+REMINDER_ONCE_LOOKBACK_DAYS = env.int("REMINDER_ONCE_LOOKBACK_DAYS", default=14)
+REMINDER_DIGEST_HOUR = env.int(
+    "REMINDER_DIGEST_HOUR", default=8
+)  # local hour from which daily digests go out
+# Links in emails and WeCom messages point here.
+SITE_URL = _str("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Documents ------------------------------------------------------------------------------------------------
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
@@ -210,8 +234,15 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
 # --- Outgoing mail --------------------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url_config(_str("EMAIL_URL", "consolemail://"))
-vars().update(EMAIL_CONFIG)
+if _str("EMAIL_URL", ""):
+    EMAIL_CONFIG = env.email_url_config(_str("EMAIL_URL", ""))
+    vars().update(EMAIL_CONFIG)
+else:
+    # Without a mail server (the embedded demo), each email is written as a file under var/mail to read.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+# A mail server that accepts the connection and then hangs must not hold a worker until its time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = _str("DEFAULT_FROM_EMAIL", "苏港通 <noreply@suzhou-hk.invalid>")
 
 # --- WeCom (企业微信) ------------------------------------------------------------------------------------------
@@ -219,6 +250,7 @@ WECOM_CORP_ID = _str("WECOM_CORP_ID", "")
 WECOM_AGENT_ID = _str("WECOM_AGENT_ID", "")
 WECOM_SECRET = _str("WECOM_SECRET", "")
 WECOM_WEBHOOK_URL = _str("WECOM_WEBHOOK_URL", "")
+WECOM_API_BASE = _str("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
 
 # --- Security -------------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("", include("projects.urls")),
+    path("", include("reminders.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

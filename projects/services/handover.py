@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Unit, UnitMembership, User
 from accounts.visibility import user_scope
 from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
+from projects.events import leads_reassigned
 from projects.models import HandOver, Lead
 from projects.selectors import leads_visible_to
 
@@ -185,6 +186,8 @@ def handover_accept(
     lead.resume_review_on = None
     lead.status_note = note
     _save_lead(lead, actor=actor)
+    if previous_owner.pk != owner.pk:
+        leads_reassigned.send(sender=Lead, previous_owners={lead.pk: previous_owner.pk})
     return handover
 
 
@@ -277,9 +280,11 @@ def leads_reassign(*, actor: User, leads: Iterable[Lead], to_owner: User, note: 
             field="to_owner",
         )
     changed = [lead for lead in locked if lead.owner_id != to_owner.pk]
+    previous_owners = {lead.pk: lead.owner_id for lead in changed}
     for lead in changed:
         with _no_history_row(lead):
             lead.co_owners.remove(to_owner)  # owning a lead includes co-owning it
         lead.owner = to_owner
         _save_lead(lead, actor=actor, reason=note.strip())
+    leads_reassigned.send(sender=Lead, previous_owners=previous_owners)
     return len(changed)

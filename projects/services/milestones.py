@@ -15,6 +15,7 @@ from core.dates import add_months
 from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from directory.models import Region
 from directory.services import WorkingCalendar
+from projects.events import milestones_resolved
 from projects.models import (
     AftercareTouchpoint,
     AssigneeRole,
@@ -218,6 +219,7 @@ def milestone_complete(
     milestone.save()
     if document is not None:
         Document.objects.filter(pk=document.pk).update(milestone=milestone, attached=True)
+    milestones_resolved.send(sender=Milestone, milestone_ids=[milestone.pk])
     return milestone
 
 

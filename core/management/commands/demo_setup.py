@@ -14,6 +14,7 @@ class Command(BaseCommand):
         from accounts.models import User
 
         call_command("load_reference", verbosity=0)
+        call_command("sync_periodic_tasks", stdout=self.stdout)
         if User.objects.exists():
             self.stdout.write("Demo data already present; not seeding again.")
             print_logins(self.stdout, accounts_demo.logins())
