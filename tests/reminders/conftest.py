@@ -15,7 +15,7 @@ from accounts.models import User
 from projects.models import Lead, Milestone, Pass
 from projects.services.milestones import milestone_add
 from reminders.models import Reminder, ReminderRule
-from tests.projects.conftest import world  # noqa: F401 - the shared units, officers and lead
+from tests.projects.conftest import client_as, world  # noqa: F401 - the shared units, officers, lead, client
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DIGESTS = ("manager-digest", "unit-digest")

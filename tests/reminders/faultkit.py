@@ -14,6 +14,7 @@ import email.policy
 import importlib
 import itertools
 import os
+import shutil
 import signal
 import socket
 import socketserver
@@ -32,7 +33,7 @@ from django.db import connection
 from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_SERVER = "/usr/bin/redis-server"
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 PYTHON = sys.executable
 SWEEP_SECONDS = 2
 CLAIM_SECONDS = 6

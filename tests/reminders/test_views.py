@@ -12,7 +12,6 @@ from accounts.roles import Role
 from reminders.models import Notification, NotificationPreference, Reminder, ReminderRule
 from reminders.services import preference_for
 from tests.factories import make_user
-from tests.projects.conftest import client_as  # noqa: F401 - the logged-in client fixture
 from tests.reminders.conftest import add_milestone
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +23,7 @@ def notify(user, n: int = 1, *, url: str = "/admin/") -> list[Notification]:
     ]
 
 
-def test_the_inbox_lists_the_users_own_notifications_only(client_as, world):  # noqa: F811
+def test_the_inbox_lists_the_users_own_notifications_only(client_as, world):
     notify(world.a, 2)
     notify(world.b, 1)
     response = client_as(world.a).get(reverse("reminders:inbox"))
@@ -34,7 +33,7 @@ def test_the_inbox_lists_the_users_own_notifications_only(client_as, world):  # 
     assert [n.recipient_id for n in other.context["page"].object_list] == [world.b.pk]
 
 
-def test_an_empty_inbox_says_what_will_arrive(client_as, world):  # noqa: F811
+def test_an_empty_inbox_says_what_will_arrive(client_as, world):
     response = client_as(world.a).get(reverse("reminders:inbox"))
     assert "No reminders yet" in response.content.decode()
 
@@ -46,7 +45,7 @@ def test_the_inbox_needs_a_login(client):
 
 
 @pytest.mark.parametrize("rows", [2, 20])
-def test_the_inbox_runs_the_same_queries_for_2_and_20_notifications(client_as, world, rows):  # noqa: F811
+def test_the_inbox_runs_the_same_queries_for_2_and_20_notifications(client_as, world, rows):
     notify(world.a, rows)
     client = client_as(world.a)
     client.get(reverse("reminders:inbox"))  # warm the session and the admin's per-user caches
@@ -58,7 +57,7 @@ def test_the_inbox_runs_the_same_queries_for_2_and_20_notifications(client_as, w
     assert len(captured) == 7, [q["sql"] for q in captured]
 
 
-def test_the_bell_counts_unread_notifications_of_the_user(client_as, world):  # noqa: F811
+def test_the_bell_counts_unread_notifications_of_the_user(client_as, world):
     first, _second = notify(world.a, 2)
     notify(world.b, 3)
     client = client_as(world.a)
@@ -68,13 +67,13 @@ def test_the_bell_counts_unread_notifications_of_the_user(client_as, world):  # 
     assert client_as(world.b).get(reverse("reminders:unread")).json() == {"unread": 3}
 
 
-def test_the_admin_header_carries_the_bell(client_as, world):  # noqa: F811
+def test_the_admin_header_carries_the_bell(client_as, world):
     page = client_as(world.a).get(reverse("admin:index")).content.decode()
     assert f'data-unread-url="{reverse("reminders:unread")}"' in page
     assert "js/bell.js" in page
 
 
-def test_opening_a_notification_marks_it_read_and_follows_its_link(client_as, world):  # noqa: F811
+def test_opening_a_notification_marks_it_read_and_follows_its_link(client_as, world):
     lead_url = reverse("admin:projects_lead_change", args=[world.lead.pk])
     [mine] = notify(world.a, url=lead_url)
     response = client_as(world.a).post(reverse("reminders:mark-read"), {"notification": mine.pk})
@@ -84,7 +83,7 @@ def test_opening_a_notification_marks_it_read_and_follows_its_link(client_as, wo
     assert mine.read_at is not None
 
 
-def test_nobody_marks_another_users_notification_read(client_as, world):  # noqa: F811
+def test_nobody_marks_another_users_notification_read(client_as, world):
     [theirs] = notify(world.b, url="/admin/projects/lead/1/change/")
     response = client_as(world.a).post(reverse("reminders:mark-read"), {"notification": theirs.pk})
     assert response["Location"] == reverse("reminders:inbox")  # not their link
@@ -92,13 +91,13 @@ def test_nobody_marks_another_users_notification_read(client_as, world):  # noqa
     assert theirs.read_at is None
 
 
-def test_a_link_to_another_site_is_never_followed(client_as, world):  # noqa: F811
+def test_a_link_to_another_site_is_never_followed(client_as, world):
     [odd] = notify(world.a, url="https://evil.example/")
     response = client_as(world.a).post(reverse("reminders:mark-read"), {"notification": odd.pk})
     assert response["Location"] == reverse("reminders:inbox")
 
 
-def test_mark_all_read_touches_only_the_users_rows(client_as, world):  # noqa: F811
+def test_mark_all_read_touches_only_the_users_rows(client_as, world):
     notify(world.a, 3)
     notify(world.b, 2)
     client_as(world.a).post(reverse("reminders:mark-read"))
@@ -106,14 +105,14 @@ def test_mark_all_read_touches_only_the_users_rows(client_as, world):  # noqa: F
     assert Notification.objects.filter(recipient=world.b, read_at__isnull=True).count() == 2
 
 
-def test_mark_read_only_takes_post(client_as, world):  # noqa: F811
+def test_mark_read_only_takes_post(client_as, world):
     assert client_as(world.a).get(reverse("reminders:mark-read")).status_code == 405
 
 
 # --- Settings -------------------------------------------------------------------------------------------------
 
 
-def test_settings_refuse_half_a_quiet_window(client_as, world):  # noqa: F811
+def test_settings_refuse_half_a_quiet_window(client_as, world):
     response = client_as(world.a).post(
         reverse("reminders:preferences"), {"by_email": "on", "language": "en", "quiet_from": "22:00"}
     )
@@ -122,7 +121,7 @@ def test_settings_refuse_half_a_quiet_window(client_as, world):  # noqa: F811
     assert not NotificationPreference.objects.filter(user=world.a, quiet_from__isnull=False).exists()
 
 
-def test_settings_are_saved_with_a_history_row(client_as, world):  # noqa: F811
+def test_settings_are_saved_with_a_history_row(client_as, world):
     response = client_as(world.a).post(
         reverse("reminders:preferences"),
         {
@@ -165,7 +164,7 @@ def test_every_feed_line_is_folded_to_75_octets(client, world):
     assert max(len(line) for line in body.split(b"\r\n")) <= 75
 
 
-def test_a_rotated_feed_address_stops_working_at_once(client, client_as, world):  # noqa: F811
+def test_a_rotated_feed_address_stops_working_at_once(client, client_as, world):
     old = preference_for(world.a).calendar_token
     response = client_as(world.a).post(reverse("reminders:rotate-calendar"))
     assert response.status_code == 302
@@ -201,7 +200,7 @@ def make_reminders(user, n: int) -> None:
         )
 
 
-def test_only_administrators_see_delivery_records(client_as, world):  # noqa: F811
+def test_only_administrators_see_delivery_records(client_as, world):
     make_reminders(world.a, 2)
     admin_user = make_user(Role.ADMINISTRATOR, username="root_admin")
     assert client_as(admin_user).get(reverse("admin:reminders_reminder_changelist")).status_code == 200
@@ -210,7 +209,7 @@ def test_only_administrators_see_delivery_records(client_as, world):  # noqa: F8
 
 
 @pytest.mark.parametrize("rows", [2, 20])
-def test_the_delivery_records_list_runs_the_same_queries_for_2_and_20_rows(client_as, world, rows):  # noqa: F811
+def test_the_delivery_records_list_runs_the_same_queries_for_2_and_20_rows(client_as, world, rows):
     make_reminders(world.a, rows)
     admin_user = make_user(Role.ADMINISTRATOR, username="root_admin")
     client = client_as(admin_user)
@@ -223,7 +222,7 @@ def test_the_delivery_records_list_runs_the_same_queries_for_2_and_20_rows(clien
     assert len(captured) == 8, [q["sql"] for q in captured]
 
 
-def test_retrying_a_failed_reminder_puts_it_back_in_the_queue(client_as, world):  # noqa: F811
+def test_retrying_a_failed_reminder_puts_it_back_in_the_queue(client_as, world):
     make_reminders(world.a, 1)
     reminder = Reminder.objects.get()
     admin_user = make_user(Role.ADMINISTRATOR, username="root_admin")
@@ -234,3 +233,59 @@ def test_retrying_a_failed_reminder_puts_it_back_in_the_queue(client_as, world):
     assert response.status_code == 302
     reminder.refresh_from_db()
     assert (reminder.status, reminder.attempts, reminder.claim) == (Reminder.Status.PENDING, 0, "")
+
+
+def extra_rules(n: int) -> None:
+    for i in range(n):
+        ReminderRule.objects.create(
+            code=f"extra-{i}", name=f"额外规则{i}", kind=ReminderRule.Kind.NO_ACTIVITY, days=10 + i
+        )
+
+
+def test_only_administrators_edit_reminder_rules(client_as, world):
+    admin_user = make_user(Role.ADMINISTRATOR, username="root_admin")
+    rule = ReminderRule.objects.get(code="no-activity-30")
+    url = reverse("admin:reminders_reminderrule_change", args=[rule.pk])
+    assert client_as(admin_user).get(url).status_code == 200
+    assert client_as(world.a).get(url).status_code == 403
+    assert (
+        client_as(world.manager_a).get(reverse("admin:reminders_reminderrule_changelist")).status_code == 403
+    )
+
+
+def test_an_absurd_offset_is_refused_in_the_rule_form_and_changes_nothing(client_as, world):
+    admin_user = make_user(Role.ADMINISTRATOR, username="root_admin")
+    rule = ReminderRule.objects.get(code="no-activity-30")
+    url = reverse("admin:reminders_reminderrule_change", args=[rule.pk])
+    response = client_as(admin_user).post(
+        url,
+        {
+            "code": rule.code,
+            "name": rule.name,
+            "name_zh_hant": "",
+            "name_en": "",
+            "days": 5000,
+            "day_unit": "calendar",
+            "stage": "",
+            "repeat": "once",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "At most 366 days" in response.content.decode()
+    rule.refresh_from_db()
+    assert rule.days == 30
+    assert rule.history.count() == 0  # seeded by a migration, never changed
+
+
+@pytest.mark.parametrize("extra", [0, 18])
+def test_the_rule_list_runs_the_same_queries_however_many_rules(client_as, world, extra):
+    extra_rules(extra)
+    admin_user = make_user(Role.ADMINISTRATOR, username="root_admin")
+    client = client_as(admin_user)
+    client.get(reverse("admin:reminders_reminderrule_changelist"))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("admin:reminders_reminderrule_changelist"))
+    assert response.context["cl"].result_count == 19 + extra
+    # session, user, user permissions, group permissions, count, full count, page rows
+    assert len(captured) == 7, [q["sql"] for q in captured]
