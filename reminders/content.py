@@ -37,7 +37,9 @@ def _lead_url(lead_id: int) -> str:
 
 
 def _milestone_message(reminder: Reminder) -> Message:
-    milestone = Milestone.objects.select_related("lead", "template", "lead_pass").get(pk=reminder.subject_id)
+    milestone = Milestone.objects.select_related("lead__owner", "template", "lead_pass").get(
+        pk=reminder.subject_id
+    )
     lead = milestone.lead
     what = f"{lead.code} {lead.name} · {milestone}"
     due = milestone.due_on.isoformat() if milestone.due_on else ""

@@ -13,6 +13,7 @@ import logging
 import random
 import secrets
 from collections.abc import Iterable
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.db import transaction
@@ -170,13 +171,24 @@ def reminder_deliver(*, reminder_id: int, claim: str, now: dt.datetime | None = 
         )
         return "cancelled"
     done = [c for c in reminder.channels_done.split(",") if c]
+    todo = [
+        (channel, send) for channel, send in _channels(reminder, preference, message) if channel not in done
+    ]
     failures: list[str] = []
-    for channel, send in _channels(reminder, preference, message):
-        if channel in done:
-            continue
+    for index, (channel, send) in enumerate(todo):
+        # Each channel's success is recorded before the next one goes, so a crash repeats at most the channel it
+        # was on; the last one's record rides on the final status update. The in-app row and its record commit
+        # together, so it is never written twice.
+        record = index < len(todo) - 1
         try:
-            with translation.override(language):
+            with (
+                translation.override(language),
+                transaction.atomic() if channel == "inapp" else nullcontext(),
+            ):
                 send()
+                if record and channel == "inapp":
+                    _done(reminder, claim, channels_done=",".join([*done, channel]))
+                    record = False
         except channels.TransientError as exc:
             return _retry_later(reminder, claim, done, str(exc), now)
         except channels.PermanentError as exc:
@@ -184,13 +196,13 @@ def reminder_deliver(*, reminder_id: int, claim: str, now: dt.datetime | None = 
             done.append(f"{channel}!")
         else:
             done.append(channel)
-        _done(reminder, claim, channels_done=",".join(done))
+        if record:
+            _done(reminder, claim, channels_done=",".join(done))
+    finished = {"channels_done": ",".join(done), "claimed_until": None}
     if failures:
-        _done(
-            reminder, claim, status=Reminder.Status.FAILED, last_error="\n".join(failures), claimed_until=None
-        )
+        _done(reminder, claim, status=Reminder.Status.FAILED, last_error="\n".join(failures), **finished)
         return Reminder.Status.FAILED
-    _done(reminder, claim, status=Reminder.Status.SENT, sent_at=now, last_error="", claimed_until=None)
+    _done(reminder, claim, status=Reminder.Status.SENT, sent_at=now, last_error="", **finished)
     return Reminder.Status.SENT
 
 

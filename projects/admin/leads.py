@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import UnitMembership, User
-from accounts.visibility import units_filter, visible_units
+from accounts.visibility import any_of, units_filter, visible_units
 from core.admin import ScopedAdmin
 from directory.models import OrganizationAlias
 from directory.services import name_key
@@ -112,6 +112,23 @@ class LeadChangeList(ChangeList):
     each row's link once: the admin's own row links resolve their URL again per link whenever filters are
     preserved (a filtered list or any page past the first), which cost more than the page's queries."""
 
+    def get_queryset(self, request, exclude_parameters=None):
+        """Filters and search run on the unscoped leads and the user's scope is applied last — the same rows as
+        filtering the scoped leads — so the list also holds, per branch of the scope, the filtered rows that
+        branch reaches: the paginator counts their UNION, each branch through its own index, where counting
+        through the scope's OR scans the whole table."""
+        scoped_root = self.root_queryset
+        self.root_queryset = self.model_admin.unscoped_queryset(request)
+        try:
+            filtered = super().get_queryset(request, exclude_parameters)
+        finally:
+            self.root_queryset = scoped_root
+        branches = lead_scope_branches(request.user)
+        queryset = filtered.filter(any_of(branches))
+        if branches is not None and len(branches) > 1:
+            queryset.count_parts = [filtered.filter(branch) for branch in branches]  # type: ignore[attr-defined]
+        return queryset
+
     def get_results(self, request) -> None:
         super().get_results(request)
         self.result_list = list(self.result_list)
@@ -185,14 +202,9 @@ class LeadAdmin(HandOverActionsMixin, MergeActionsMixin, LeadActionsMixin, Scope
     # "n of m selected" would count the whole table again for a bureau-level user.
     show_full_result_count = False
 
-    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        return self.paginator(
-            queryset,
-            per_page,
-            orphans,
-            allow_empty_first_page,
-            scope_branches=lead_scope_branches(request.user),
-        )
+    def unscoped_queryset(self, request) -> QuerySet[Lead]:
+        """Every lead, for LeadChangeList alone, which applies the user's scope to what it builds from it."""
+        return super(ScopedAdmin, self).get_queryset(request)
 
     list_display = [
         "code_link",

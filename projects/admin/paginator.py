@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 # Below this many rows an exact COUNT(*) is cheap, and an estimate ("about 287 leads") would only confuse.
@@ -39,23 +39,18 @@ def estimated_count(queryset: QuerySet, *, vendor: str | None = None) -> int:
     return queryset.count()
 
 
-def count_by_branches(queryset: QuerySet, branches: list[Q]) -> int:
-    """The rows of `queryset` (already scoped through the OR of `branches`) counted as a UNION of one query per
-    branch: each branch can use its own index, where the OR forces a scan of the whole table."""
-    parts = [queryset.filter(branch).order_by().values("pk") for branch in branches]
-    return parts[0].union(*parts[1:]).count()
+def count_union(parts: list[QuerySet]) -> int:
+    """The rows reached by any of `parts` (querysets of one model), counted once each."""
+    ids = [part.order_by().values("pk") for part in parts]
+    return ids[0].union(*ids[1:]).count()
 
 
 class EstimatedCountPaginator(Paginator):
-    """`scope_branches`: the alternatives of the user's scope (see projects.selectors.lead_scope_branches);
-    with two or more the count goes through count_by_branches."""
-
-    def __init__(self, *args, scope_branches: list[Q] | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.scope_branches = scope_branches
+    """A queryset carrying `count_parts` (see projects.admin.leads.LeadChangeList) is counted as their UNION."""
 
     @cached_property
     def count(self) -> int:
-        if self.scope_branches is not None and len(self.scope_branches) > 1:
-            return count_by_branches(self.object_list, self.scope_branches)
+        parts = getattr(self.object_list, "count_parts", None)
+        if parts:
+            return count_union(parts)
         return estimated_count(self.object_list)

@@ -69,29 +69,31 @@ def test_a_filtered_queryset_is_counted_without_asking_the_planner(world, monkey
 
 
 def test_a_scoped_list_counts_each_branch_of_the_scope_once(client_as, world):
-    """The officer's count goes through a UNION of their scope's branches; a lead reached by two branches
-    (owned by them in their own unit) counts once, and leads outside every branch not at all."""
-    from projects.admin.paginator import count_by_branches
-    from projects.selectors import lead_scope_branches, leads_visible_to
-
+    """The officer's count goes through a UNION of their scope's branches over the filtered leads; a lead
+    reached by two branches (owned by them in their own unit) counts once, leads outside every branch not at
+    all, and the rows listed are exactly the scoped ones."""
     make_lead(owner=world.b, unit=world.unit_b, name="Co-owned elsewhere", co_owners=[world.a])
     make_lead(owner=world.b, unit=world.unit_b, name="Not theirs")
     make_lead(owner=world.manager_a, unit=world.unit_a, name="Their unit, confidential", confidential=True)
-    branches = lead_scope_branches(world.a)
-    visible = leads_visible_to(world.a)
-    assert len(branches) == 3  # member of unit A, owner, co-owner
-    assert count_by_branches(visible, branches) == visible.count() == 2
-    filtered = visible.filter(name__startswith="Co-owned")
-    assert count_by_branches(filtered, branches) == 1
-
+    client = client_as(world.a)
     with CaptureQueriesContext(connection) as captured:
-        response = client_as(world.a).get(reverse("admin:projects_lead_changelist"))
-    assert response.context["cl"].result_count == 2
+        response = client.get(reverse("admin:projects_lead_changelist"))
+    cl = response.context["cl"]
+    assert cl.result_count == 2
+    assert sorted(lead.name for lead in cl.result_list) == sorted(["Co-owned elsewhere", world.lead.name])
+    assert len(cl.queryset.count_parts) == 3  # member of unit A, owner, co-owner
     [count] = [q["sql"] for q in captured if "COUNT(*)" in q["sql"]]
     assert "UNION" in count
 
+    searched = client.get(reverse("admin:projects_lead_changelist"), {"q": "Co-owned"}).context["cl"]
+    assert searched.result_count == 1
+    assert [lead.name for lead in searched.result_list] == ["Co-owned elsewhere"]
+    assert (
+        client.get(reverse("admin:projects_lead_changelist"), {"q": "Not theirs"}).context["cl"].result_count
+        == 0
+    )
 
-def test_a_bureau_level_user_has_no_branches_to_union(world):
-    from projects.selectors import lead_scope_branches
 
-    assert lead_scope_branches(world.director) is None
+def test_a_bureau_level_users_list_has_no_parts_to_union(client_as, world):
+    response = client_as(world.director).get(reverse("admin:projects_lead_changelist"))
+    assert getattr(response.context["cl"].queryset, "count_parts", None) is None
