@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -47,8 +47,15 @@ class ChannelFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(channels_done__contains=self.value())
+        # channels_done reads "inapp,email!,…": match whole entries, never "email!" (a failure) for "email".
+        value = self.value()
+        if value in {"inapp", "email", "wecom", "webhook"}:
+            return queryset.filter(
+                Q(channels_done=value)
+                | Q(channels_done__startswith=f"{value},")
+                | Q(channels_done__endswith=f",{value}")
+                | Q(channels_done__contains=f",{value},")
+            )
         return queryset
 
 

@@ -4,6 +4,7 @@ them, so a failing mail server or webhook loses nothing."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import smtplib
 import urllib.error
@@ -76,7 +77,7 @@ def _post_json(channel: str, url: str, payload: dict) -> dict:
     except urllib.error.HTTPError as exc:
         error_class = TransientError if exc.code >= 500 or exc.code == 429 else PermanentError
         raise error_class(channel, _("the server answered HTTP %(code)s") % {"code": exc.code}) from exc
-    except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
+    except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, TLS errors, cut-off answers
         raise TransientError(channel, _("the server cannot be reached: %(error)s") % {"error": exc}) from exc
     except ValueError as exc:
         raise TransientError(channel, _("the server's answer is not JSON")) from exc
@@ -97,7 +98,7 @@ def _wecom_token() -> str:
         return token
     query = urlencode({"corpid": settings.WECOM_CORP_ID, "corpsecret": settings.WECOM_SECRET})
     answer = _get_json("wecom", f"{settings.WECOM_API_BASE}/cgi-bin/gettoken?{query}")
-    if answer.get("errcode"):
+    if answer.get("errcode") or not answer.get("access_token"):
         raise PermanentError(
             "wecom", _("WeCom refused the credentials: %(error)s") % {"error": answer.get("errmsg")}
         )
@@ -110,7 +111,7 @@ def _get_json(channel: str, url: str) -> dict:
     try:
         with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as response:  # noqa: S310 - our own setting
             return json.loads(response.read() or b"{}")
-    except (TimeoutError, urllib.error.URLError, ConnectionError, ValueError) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         raise TransientError(channel, _("the server cannot be reached: %(error)s") % {"error": exc}) from exc
 
 

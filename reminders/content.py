@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit
-from accounts.visibility import scope_filter
 from projects.models import Lead, Milestone
-from projects.selectors import milestones_overdue_filter
+from projects.selectors import leads_visible_to, milestones_overdue_filter
 from projects.stages import Stage
 from reminders.models import Reminder, ReminderRule
 from reminders.sweep import UNRESOLVED, stalled_leads_filter
@@ -89,11 +88,14 @@ def _manager_digest(reminder: Reminder) -> Message | None:
     from accounts.models import User
 
     manager = User.objects.get(pk=reminder.subject_id)
-    visible = scope_filter(manager, Lead, unit="owning_unit", owners=["owner", "co_owners"])
-    leads = Lead.objects.filter(visible)
+    # The manager's own scope, confidential rule included: a digest is a list like any other.
+    leads = leads_visible_to(manager)
     overdue = list(
-        Milestone.objects.filter(status__in=UNRESOLVED, due_on__lt=timezone.localdate(), lead__in=leads)
-        .exclude(lead__status=Lead.Status.MERGED)
+        Milestone.objects.filter(
+            status__in=UNRESOLVED,
+            due_on__lt=timezone.localdate(),
+            lead__in=leads.filter(status__in=[Lead.Status.ACTIVE, Lead.Status.PAUSED]),
+        )
         .select_related("lead", "template")
         .order_by("due_on", "pk")[: DIGEST_LINES + 1]
     )

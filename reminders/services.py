@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Iterable
 from contextlib import nullcontext
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -144,6 +145,15 @@ def reminder_deliver(*, reminder_id: int, claim: str, now: dt.datetime | None = 
     if not renewed:
         return "not ours"
     reminder = Reminder.objects.select_related("rule", "recipient").get(pk=reminder_id)
+    if reminder.recipient is not None and not reminder.recipient.is_active:
+        _done(
+            reminder,
+            claim,
+            status=Reminder.Status.CANCELLED,
+            cancelled_reason="recipient inactive",
+            claimed_until=None,
+        )
+        return "cancelled"
     if not _still_due(reminder, now):
         _done(
             reminder,
@@ -171,10 +181,14 @@ def reminder_deliver(*, reminder_id: int, claim: str, now: dt.datetime | None = 
         )
         return "cancelled"
     done = [c for c in reminder.channels_done.split(",") if c]
+    # A channel done, or failed for good on an earlier attempt ("email!"), is not tried again.
     todo = [
-        (channel, send) for channel, send in _channels(reminder, preference, message) if channel not in done
+        (channel, send)
+        for channel, send in _channels(reminder, preference, message)
+        if channel not in done and f"{channel}!" not in done
     ]
-    failures: list[str] = []
+    # Permanent failures of earlier attempts ("email: …" for "email!") stay on record until the end.
+    failures = [line for line in reminder.last_error.splitlines() if f"{line.split(':', 1)[0]}!" in done]
     for index, (channel, send) in enumerate(todo):
         # Each channel's success is recorded before the next one goes, so a crash repeats at most the channel it
         # was on; the last one's record rides on the final status update. The in-app row and its record commit
@@ -189,11 +203,18 @@ def reminder_deliver(*, reminder_id: int, claim: str, now: dt.datetime | None = 
                 if record and channel == "inapp":
                     _done(reminder, claim, channels_done=",".join([*done, channel]))
                     record = False
+        except SoftTimeLimitExceeded:
+            raise
         except channels.TransientError as exc:
-            return _retry_later(reminder, claim, done, str(exc), now)
+            return _retry_later(reminder, claim, done, "\n".join([*failures, str(exc)]), now)
         except channels.PermanentError as exc:
             failures.append(str(exc))
             done.append(f"{channel}!")
+        except Exception as exc:
+            # Anything unforeseen (a header the mail library refuses, a broken answer) is retried like a
+            # transient failure, so the attempt cap still ends it.
+            log.exception("Reminder %s: %s failed", reminder.pk, channel)
+            return _retry_later(reminder, claim, done, "\n".join([*failures, f"{channel}: {exc!r}"]), now)
         else:
             done.append(channel)
         if record:
@@ -252,6 +273,9 @@ def reminders_deliver(*, ids: Iterable[int], claim: str) -> dict[str, int]:
     for reminder_id in ids:
         try:
             result = reminder_deliver(reminder_id=reminder_id, claim=claim)
+        except SoftTimeLimitExceeded:
+            # Out of time: stop here; the rows not reached keep their claim and a later sweep takes them again.
+            raise
         except Exception:
             # One broken subject must not hold up the batch; the claim expires and a later sweep retries it.
             log.exception("Delivering reminder %s failed", reminder_id)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -86,33 +86,39 @@ def _occurrence(rule: ReminderRule, clock: SweepClock, trigger: dt.date) -> dt.d
     return clock.today if rule.repeat == ReminderRule.Repeat.DAILY else trigger
 
 
-def _written(rule: ReminderRule, clock: SweepClock, **occurrence) -> Exists:
+def _written(rule: ReminderRule, clock: SweepClock, recipient, **occurrence) -> Exists:
     """Rows this rule already wrote for the outer subject: a sweep skips those subjects, so a sweep every
-    minute does not re-offer every due subject to the unique constraint."""
+    minute does not re-offer every due subject to the unique constraint. A cancelled row counts only for the
+    recipient it was cancelled for: a reassigned lead's reminder is written again for the new owner, and a
+    cancelled one is not offered again every minute."""
     if rule.repeat == ReminderRule.Repeat.DAILY:
         occurrence = {"occurs_on": clock.today}
-    # Cancelled rows do not count: a reassigned lead's reminder is written again for the new owner (the unique
-    # constraint still refuses a second row for the same recipient and occurrence).
-    return Exists(
-        Reminder.objects.filter(
-            rule=rule, subject_type=rule.subject_type, subject_id=OuterRef("pk"), **occurrence
-        ).exclude(status=Reminder.Status.CANCELLED)
+    rows = Reminder.objects.filter(
+        rule=rule, subject_type=rule.subject_type, subject_id=OuterRef("pk"), **occurrence
     )
+    if recipient is not None:
+        rows = rows.filter(~Q(status=Reminder.Status.CANCELLED) | Q(recipient_id=recipient))
+    return Exists(rows)
 
 
 def _live_milestones(rule, clock, subject_ids: Iterable[int] | None, **occurrence) -> QuerySet[Milestone]:
+    # The assignee hears of the milestone while active; the lead's owner otherwise.
     qs = Milestone.objects.filter(
         status__in=UNRESOLVED, due_on__isnull=False, lead__status__in=[Lead.Status.ACTIVE, Lead.Status.PAUSED]
+    ).annotate(
+        recipient=Case(
+            When(assignee__isnull=False, assignee__is_active=True, then=F("assignee_id")),
+            default=F("lead__owner_id"),
+        )
     )
     if subject_ids is not None:
         return qs.filter(pk__in=list(subject_ids))
-    return qs.exclude(_written(rule, clock, **(occurrence or {"occurs_on": OuterRef("due_on")})))
+    recipient = None if rule.kind == Kind.MILESTONE_ESCALATION else OuterRef("recipient")
+    return qs.exclude(_written(rule, clock, recipient, **(occurrence or {"occurs_on": OuterRef("due_on")})))
 
 
 def _milestone_rows(qs: QuerySet[Milestone]) -> Iterator[tuple[int, int, int, dt.date, int]]:
-    # The assignee hears of the milestone when there is one, the lead's owner otherwise.
-    recipient = Coalesce("assignee_id", "lead__owner_id")
-    rows = qs.values_list("pk", "lead_id", recipient, "due_on", "lead__owning_unit_id")
+    rows = qs.values_list("pk", "lead_id", "recipient", "due_on", "lead__owning_unit_id")
     return rows.iterator(chunk_size=CHUNK)
 
 
@@ -188,7 +194,7 @@ def _lead_since(rule, clock, qs: QuerySet[Lead], moment: str, subject_ids) -> It
     if subject_ids is None:
         # A row written after the moment answers this occurrence; a later moment (a re-entry, a new activity)
         # is a new one.
-        qs = qs.exclude(_written(rule, clock, created_at__gte=OuterRef("since")))
+        qs = qs.exclude(_written(rule, clock, OuterRef("owner_id"), created_at__gte=OuterRef("since")))
     qs = qs.filter(since__lt=cutoff)
     if rule.repeat == ReminderRule.Repeat.ONCE:
         qs = qs.filter(since__gte=clock.now - dt.timedelta(days=_coarse_days(rule)))
@@ -217,7 +223,7 @@ def pause_expired(rule, clock, subject_ids=None) -> Iterator[Due]:
     if rule.repeat == ReminderRule.Repeat.ONCE:
         qs = qs.filter(resume_review_on__gte=_stale_before(rule, clock))
     if subject_ids is None:
-        qs = qs.exclude(_written(rule, clock, occurs_on=OuterRef("resume_review_on")))
+        qs = qs.exclude(_written(rule, clock, OuterRef("owner_id"), occurs_on=OuterRef("resume_review_on")))
     for pk, owner_id, resume_on in qs.values_list("pk", "owner_id", "resume_review_on").iterator(
         chunk_size=CHUNK
     ):

@@ -18,7 +18,7 @@ from accounts.models import Unit, UnitMembership, User
 from accounts.visibility import user_scope
 from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from projects.events import leads_reassigned
-from projects.models import HandOver, Lead
+from projects.models import HandOver, Lead, Milestone
 from projects.selectors import leads_visible_to
 
 # simple-history's change reason column is a varchar(100).
@@ -187,7 +187,7 @@ def handover_accept(
     lead.status_note = note
     _save_lead(lead, actor=actor)
     if previous_owner.pk != owner.pk:
-        leads_reassigned.send(sender=Lead, previous_owners={lead.pk: previous_owner.pk})
+        _owner_changed(previous_owners={lead.pk: previous_owner.pk}, actor=actor)
     return handover
 
 
@@ -238,6 +238,21 @@ def _codes(leads: Iterable[Lead]) -> str:
 
 
 @transaction.atomic
+def _owner_changed(*, previous_owners: dict[int, int], actor: User) -> None:
+    """What follows a new owner: the open milestones the previous owner held move to the new one (with a
+    history row each), and apps above hear of it (reminders cancel what was queued for the previous owner)."""
+    for milestone in (
+        Milestone.objects.select_related("lead")
+        .filter(lead_id__in=previous_owners, status__in=[Milestone.Status.OPEN, Milestone.Status.BLOCKED])
+        .order_by("pk")
+    ):
+        if milestone.assignee_id == previous_owners[milestone.lead_id]:
+            milestone.assignee_id = milestone.lead.owner_id
+            milestone._history_user = actor  # type: ignore[attr-defined]
+            milestone.save(update_fields=["assignee"])
+    leads_reassigned.send(sender=Lead, previous_owners=previous_owners)
+
+
 def leads_reassign(*, actor: User, leads: Iterable[Lead], to_owner: User, note: str = "") -> int:
     """Give leads to another officer, all or none; returns how many changed owner (leads the officer already
     owns are skipped). The note goes into each lead's history as the change reason."""
@@ -286,5 +301,5 @@ def leads_reassign(*, actor: User, leads: Iterable[Lead], to_owner: User, note: 
             lead.co_owners.remove(to_owner)  # owning a lead includes co-owning it
         lead.owner = to_owner
         _save_lead(lead, actor=actor, reason=note.strip())
-    leads_reassigned.send(sender=Lead, previous_owners=previous_owners)
+    _owner_changed(previous_owners=previous_owners, actor=actor)
     return len(changed)

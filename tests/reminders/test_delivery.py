@@ -153,10 +153,11 @@ def test_delivery_writes_the_inbox_entry_and_one_email(due_today):
 def test_a_redelivery_after_a_crash_does_not_write_a_second_notification(due_today):
     now = at("2025-03-14", 9, 1)
     claim, ids = reminders_claim(now=now)
-    # The worker dies while sending the email, after the inbox entry was written …
+    # The worker dies while sending the email, after the inbox entry was written (SystemExit, like a killed
+    # process, is no Exception: nothing catches it) …
     with (
-        mock.patch.object(channels, "send_email", side_effect=RuntimeError("worker killed")),
-        pytest.raises(RuntimeError),
+        mock.patch.object(channels, "send_email", side_effect=SystemExit("worker killed")),
+        pytest.raises(SystemExit),
     ):
         reminder_deliver(reminder_id=due_today.pk, claim=claim, now=now)
     assert Notification.objects.count() == 1
@@ -527,3 +528,100 @@ def test_a_unit_digest_posts_counts_and_no_names_to_the_webhook(unit_digest, tea
     assert team.lead.code not in content
     assert "officer_a" not in content
     assert fresh(reminder).status == Status.SENT
+
+
+# --- Found in review -------------------------------------------------------------------------------------------
+
+
+def test_a_managers_digest_leaves_out_confidential_leads_of_a_unit_they_only_belong_to(team):
+    """A head of unit B who is a plain member of unit A sees none of A's confidential leads, in the digest
+    either."""
+    only("manager-digest")
+    head_b = join(join(make_user(Role.MANAGER, username="head_b"), team.unit_b, "head"), team.unit_a)
+    secret = make_lead(owner=team.manager_a, unit=team.unit_a, name="机密线索", confidential=True)
+    add_milestone(team, "2025-03-14", lead=secret, title="机密事项")
+    add_milestone(team, "2025-03-14", title="公开事项")
+    reminders_sweep(now=at("2025-03-17"))
+    claim, _ids = reminders_claim(now=at("2025-03-17", 9, 1))
+    mine = Reminder.objects.get(recipient=head_b)
+    assert reminder_deliver(reminder_id=mine.pk, claim=claim, now=at("2025-03-17", 9, 1)) == Status.SENT
+    body = Notification.objects.get(recipient=head_b).body
+    assert "公开事项" in body
+    assert "机密" not in body
+
+
+def test_after_a_reassignment_the_new_owner_gets_the_milestones_and_their_reminders(english_a, other_a):
+    only("milestone-overdue")
+    milestone = add_milestone(english_a, "2025-03-14")
+    assert milestone.assignee == english_a.a
+    reminders_sweep(now=at("2025-03-17"))
+    leads_reassign(actor=english_a.manager_a, leads=[english_a.lead], to_owner=other_a)
+    milestone.refresh_from_db()
+    assert milestone.assignee == other_a
+    assert milestone.history.first().history_user == english_a.manager_a
+    reminders_sweep(now=at("2025-03-18"))
+    assert rows(status=Status.PENDING) == {("milestone-overdue", "other_a", day("2025-03-18"))}
+
+
+def test_a_cancelled_reminder_is_not_offered_again_to_the_same_recipient(english_a, other_a):
+    only("no-activity-30")
+    set_lead(english_a.lead, last_activity_at=at("2025-02-01", 8))
+    reminders_sweep(now=at("2025-03-03"))
+    leads_reassign(actor=english_a.manager_a, leads=[english_a.lead], to_owner=other_a)
+    reminders_sweep(now=at("2025-03-03", 10))
+    assert reminders_sweep(now=at("2025-03-03", 11)) == 0  # nothing offered again, cancelled or not
+
+
+def test_a_milestone_of_an_inactive_assignee_reminds_the_owner(english_a, other_a):
+    only("milestone-overdue")
+    milestone = add_milestone(english_a, "2025-03-14")
+    Milestone.objects.filter(pk=milestone.pk).update(assignee=other_a)
+    other_a.is_active = False
+    other_a.save()
+    reminders_sweep(now=at("2025-03-17"))
+    assert rows() == {("milestone-overdue", "officer_a", day("2025-03-17"))}
+
+
+def test_a_recipient_deactivated_since_the_sweep_gets_nothing(due_today, english_a):
+    english_a.a.is_active = False
+    english_a.a.save()
+    assert claim_and_deliver(at("2025-03-14", 9, 1))[1] == ["cancelled"]
+    assert fresh(due_today).cancelled_reason == "recipient inactive"
+    assert Notification.objects.count() == 0
+    assert len(mail.outbox) == 0
+
+
+def test_an_unforeseen_error_is_retried_and_ends_at_the_attempt_cap(due_today, settings):
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    moment = at("2025-03-14", 9, 1)
+    outcomes = []
+    with mock.patch(SEND, side_effect=KeyError("surprise")):
+        for _attempt in range(2):
+            outcomes += claim_and_deliver(moment)[1]
+            moment = max(moment, fresh(due_today).not_before)
+    assert outcomes == ["retry", Status.FAILED]
+    reminder = fresh(due_today)
+    assert "email: KeyError" in reminder.last_error
+    assert Notification.objects.count() == 1
+
+
+def test_a_channel_failed_for_good_is_not_tried_again_on_a_retry(due_today, settings):
+    """Email refused for good, then WeCom busy: the retry sends WeCom only and the record does not grow."""
+    settings.WECOM_CORP_ID, settings.WECOM_SECRET, settings.WECOM_AGENT_ID = "corp", "secret", "1000002"
+    type(english := due_today.recipient).objects.filter(pk=english.pk).update(wecom_userid="chan.taiman")
+    moment = at("2025-03-14", 9, 1)
+    refused = smtplib.SMTPRecipientsRefused({"a@example.org": (550, b"no such user")})
+    busy = channels.TransientError("wecom", "busy")
+    with (
+        mock.patch(SEND, side_effect=refused) as send,
+        mock.patch("reminders.channels.send_wecom", side_effect=[busy, busy, None]) as wecom,
+    ):
+        for _attempt in range(3):
+            claim_and_deliver(moment)
+            moment = max(moment, fresh(due_today).not_before)
+    reminder = fresh(due_today)
+    assert send.call_count == 1
+    assert wecom.call_count == 3
+    assert reminder.channels_done == "inapp,email!,wecom"
+    assert reminder.status == Status.FAILED
+    assert "refused" in reminder.last_error
