@@ -39,7 +39,8 @@ def send_email(*, address: str, message: Message) -> None:
     text = message.body
     if message.url:
         text += "\n\n" + message.absolute_url()
-    mail = EmailMessage(subject=message.title, body=text, to=[address])
+    # A subject is one line: a lead name typed with a line break would make the mail library refuse it.
+    mail = EmailMessage(subject=" ".join(message.title.split()), body=text, to=[address])
     try:
         mail.send(fail_silently=False)
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:

@@ -276,12 +276,24 @@ def reminders_deliver(*, ids: Iterable[int], claim: str) -> dict[str, int]:
         except SoftTimeLimitExceeded:
             # Out of time: stop here; the rows not reached keep their claim and a later sweep takes them again.
             raise
-        except Exception:
-            # One broken subject must not hold up the batch; the claim expires and a later sweep retries it.
+        except Exception as exc:
+            # One broken subject must not hold up the batch: the error is logged and kept on the row, the claim
+            # expires and a later sweep retries it — until the attempt cap marks it failed.
             log.exception("Delivering reminder %s failed", reminder_id)
-            result = "error"
+            result = _record_crash(reminder_id, claim, exc)
         outcome[result] = outcome.get(result, 0) + 1
     return outcome
+
+
+def _record_crash(reminder_id: int, claim: str, exc: Exception) -> str:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    ours = Reminder.objects.filter(pk=reminder_id, claim=claim, status=Reminder.Status.PENDING)
+    if ours.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
+        status=Reminder.Status.FAILED, last_error=error, claimed_until=None
+    ):
+        return Reminder.Status.FAILED
+    ours.update(last_error=error)
+    return "error"
 
 
 # --- Cancelling -----------------------------------------------------------------------------------------------

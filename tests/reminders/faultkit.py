@@ -129,9 +129,11 @@ class RedisServer:
         return redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=1, socket_timeout=2)
 
     def _pong(self) -> bool:
+        import redis
+
         try:
             return bool(self.client().ping())
-        except Exception:
+        except (redis.exceptions.RedisError, OSError):  # not up yet: wait_until asks again
             return False
 
     def queue_length(self, queue: str = "celery") -> int:

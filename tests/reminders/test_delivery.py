@@ -625,3 +625,27 @@ def test_a_channel_failed_for_good_is_not_tried_again_on_a_retry(due_today, sett
     assert reminder.channels_done == "inapp,email!,wecom"
     assert reminder.status == Status.FAILED
     assert "refused" in reminder.last_error
+
+
+def test_a_reminder_that_crashes_outside_its_channels_is_logged_kept_and_failed_at_the_cap(overdue, settings):
+    """An error before any channel (here the message) is written onto the row; after the attempt cap the
+    row fails instead of being retried forever."""
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    moment = timezone.now()
+    outcomes = []
+    with mock.patch("reminders.services.message_for", side_effect=ValueError("broken subject")):
+        for _attempt in range(2):
+            claim, ids = reminders_claim(now=moment)
+            outcomes.append(reminders_deliver(ids=ids, claim=claim))
+            moment += CLAIM + dt.timedelta(seconds=1)
+    assert outcomes == [{"error": 1}, {Status.FAILED: 1}]
+    reminder = fresh(overdue)
+    assert (reminder.status, reminder.attempts) == (Status.FAILED, 2)
+    assert reminder.last_error == "ValueError: broken subject"
+    assert Notification.objects.count() == 0
+
+
+def test_a_line_break_in_a_lead_name_does_not_break_the_email_subject(due_today, english_a):
+    type(english_a.lead).objects.filter(pk=english_a.lead.pk).update(name="港科大\n量子团队")
+    assert claim_and_deliver(at("2025-03-14", 9, 1))[1] == [Status.SENT]
+    assert "港科大 量子团队" in mail.outbox[0].subject
