@@ -18,7 +18,6 @@ import sys
 import time
 from io import StringIO
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -27,23 +26,12 @@ LEADS = 100_000
 SEED = 2026
 WARMUPS = 2
 RUNS = 15
-# Databases other people use: never benchmark (or reseed) them.
-FORBIDDEN = {"suzhou_hk", "test_suzhou_hk"}
 
 
 def counts_every_lead(sql: str) -> bool:
     """An exact count with no WHERE over the lead table: `SELECT COUNT(*) … FROM "projects_lead"`, plain or
     around a DISTINCT subquery."""
     return bool(re.search(r"COUNT\(", sql)) and 'FROM "projects_lead"' in sql and " WHERE " not in sql
-
-
-def refuse_wrong_database() -> None:
-    url = urlparse(os.environ.get("DATABASE_URL", ""))
-    name = url.path.lstrip("/")
-    if not url.scheme.startswith("postgres") or not name:
-        sys.exit("Set DATABASE_URL to a PostgreSQL database of your own, e.g. postgres://…/bench_leads")
-    if name in FORBIDDEN:
-        sys.exit(f"Refusing to seed {name}: it belongs to someone else. Use a database of your own.")
 
 
 def seed_once() -> None:
@@ -127,7 +115,9 @@ def filter_query(client, stage: str, carrier_id: int) -> str:
 
 
 def main() -> None:
-    refuse_wrong_database()
+    from bench.common import own_database
+
+    own_database(example="bench_leads")
     import django
 
     django.setup()

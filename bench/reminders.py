@@ -35,23 +35,12 @@ MILESTONES = 100_000
 LEADS = 100
 OFFICERS = 20
 WORKERS = 2
-FORBIDDEN = {"suzhou_hk", "test_suzhou_hk", "bench_leads"}
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def refuse_wrong_database() -> str:
-    url = urlparse(os.environ.get("DATABASE_URL", ""))
-    name = url.path.lstrip("/")
-    if not url.scheme.startswith("postgres") or not name:
-        sys.exit("Set DATABASE_URL to a PostgreSQL database of your own, e.g. postgres://…/bench_reminders")
-    if name in FORBIDDEN:
-        sys.exit(f"Refusing to use {name}: it belongs to someone else. Use a database of your own.")
-    return name
 
 
 def create_database(name: str) -> None:
@@ -78,7 +67,9 @@ def create_database(name: str) -> None:
 
 
 def main() -> None:
-    name = refuse_wrong_database()
+    from bench.common import own_database
+
+    name = own_database(example="bench_reminders", also_refused=frozenset({"bench_leads"}))
     redis_port = free_port()
     redis = subprocess.Popen(
         [
