@@ -79,6 +79,20 @@ _OFFICER = _REFERENCE_READ | {
     "talent.view_recruitmentevent",
     "talent.view_attendance",
     "talent.add_attendance",
+    "talent.change_attendance",
+    "talent.view_contactchannel",
+    "talent.add_contactchannel",
+    "talent.change_contactchannel",
+    "talent.delete_contactchannel",
+    "talent.view_affiliation",
+    "talent.add_affiliation",
+    "talent.change_affiliation",
+    "talent.view_consent",
+    "talent.add_consent",
+    "talent.view_duplicatepair",
+    "talent.change_duplicatepair",
+    "talent.merge_contact",
+    "talent.view_contactmerge",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str] | str] = {
@@ -92,6 +106,8 @@ ROLE_PERMISSIONS: dict[str, set[str] | str] = {
         "projects.merge_lead",
         "talent.add_recruitmentevent",
         "talent.change_recruitmentevent",
+        "talent.manage_personal_data",
+        "talent.view_personaldatalog",
         "reporting.view_dashboard",
     },
     # Recorders work inside the events they are assigned to; the talent selectors narrow the rows further.
@@ -103,6 +119,7 @@ ROLE_PERMISSIONS: dict[str, set[str] | str] = {
         "talent.change_contact",
         "talent.view_attendance",
         "talent.add_attendance",
+        "talent.add_consent",
     },
     Role.REPORT_VIEWER: {"reporting.view_dashboard"},
     Role.ADMINISTRATOR: ALL_PERMISSIONS,

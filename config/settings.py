@@ -168,7 +168,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.sweep",
         "schedule": float(env.int("REMINDER_SWEEP_SECONDS", default=60)),
     },
+    # Once a day: contacts past the retention period are anonymized (talent.services.rights.retention_apply).
+    "talent-retention": {"task": "talent.tasks.retention", "schedule": 86400.0},
 }
+
+# --- Personal data ------------------------------------------------------------------------------------------------
+# A contact nobody has met, written to or linked to a live lead for this many days is anonymized by the nightly
+# retention task. 0 switches the task off.
+CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=3 * 365)
 
 # --- Reminders ------------------------------------------------------------------------------------------------
 # How often the sweep writes due reminder rows and hands deliverable ones to workers.

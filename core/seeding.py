@@ -34,6 +34,10 @@ VOLATILE_FIELDS = {
     "requested_at",
     "decided_at",
     "file",
+    "found_at",
+    "consent_recorded_at",
+    "merged_at",
+    "at",
 }
 
 

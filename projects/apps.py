@@ -8,7 +8,10 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from directory.signals import calendar_year_completed
+        from projects.contact_references import register_contact_references
         from projects.signals import recompute_provisional_due_dates
+
+        register_contact_references()
 
         calendar_year_completed.connect(
             recompute_provisional_due_dates, dispatch_uid="projects.recompute_due"

@@ -318,6 +318,14 @@ def reminders_cancel_for_leads(*, previous_owners: dict[int, int], reason: str) 
     return cancelled
 
 
+def reminders_cancel_for_talent(*, contact_id: int, reason: str) -> int:
+    """Cancel the pending rows about the talent-track leads of one person (their leads and those leads'
+    milestones): the person withdrew consent to follow-up. The sweep does not write them again."""
+    return Reminder.objects.filter(
+        lead__subject_contact_id=contact_id, status=Reminder.Status.PENDING
+    ).update(status=Reminder.Status.CANCELLED, cancelled_reason=reason[:200], claimed_until=None)
+
+
 def reminder_retry(*, reminder: Reminder, now: dt.datetime | None = None) -> Reminder:
     """An administrator sends a failed reminder again (after fixing the mail server or an address)."""
     if reminder.status != Reminder.Status.FAILED:

@@ -111,6 +111,7 @@ def _live_milestones(rule, clock, subject_ids: Iterable[int] | None, **occurrenc
             default=F("lead__owner_id"),
         )
     )
+    qs = qs.exclude(**_NO_FOLLOW_UP_LEAD)
     if subject_ids is not None:
         return qs.filter(pk__in=list(subject_ids))
     recipient = None if rule.kind == Kind.MILESTONE_ESCALATION else OuterRef("recipient")
@@ -179,8 +180,16 @@ def milestones_escalated(rule, clock, subject_ids=None) -> Iterator[Due]:
                 yield Due(pk, lead_id, head, _occurrence(rule, clock, trigger))
 
 
+# A talent who said no to follow-up (a consent on record without it) is not chased: PIPL and PDPO.
+_NO_FOLLOW_UP = {
+    "subject_contact__consent_recorded_at__isnull": False,
+    "subject_contact__consent_follow_up": False,
+}
+_NO_FOLLOW_UP_LEAD = {f"lead__{key}": value for key, value in _NO_FOLLOW_UP.items()}
+
+
 def _leads(subject_ids: Iterable[int] | None, *statuses: str) -> QuerySet[Lead]:
-    qs = Lead.objects.filter(status__in=statuses)
+    qs = Lead.objects.filter(status__in=statuses).exclude(**_NO_FOLLOW_UP)
     return qs if subject_ids is None else qs.filter(pk__in=list(subject_ids))
 
 

@@ -10,7 +10,18 @@ from django.utils import timezone
 
 from core.seeding import DemoContext
 from directory.models import Organization
-from talent.models import Attendance, Contact, RecruitmentEvent
+from talent.models import (
+    Affiliation,
+    Attendance,
+    Consent,
+    Contact,
+    ContactChannel,
+    ContactMatchKey,
+    ContactMerge,
+    DuplicatePair,
+    PersonalDataLog,
+    RecruitmentEvent,
+)
 
 SURNAMES = ["陳", "黃", "李", "張", "梁", "何", "劉", "曾", "葉", "區", "吳", "麥"]
 GIVEN = ["大文", "嘉欣", "志明", "詠詩", "家豪", "偉強", "美玲", "俊傑", "凱琳", "子軒", "曉晴", "浩賢"]
@@ -26,42 +37,135 @@ EVENTS = [
 ]
 
 
+# Fictional people written the ways the same person turns up in the ledgers: the review queue shows them.
+SAME_PEOPLE = [
+    # (as first met, as met again, same phone?, same organization?)
+    ("陳大文", "CHAN Tai Man", True, True),
+    ("黃嘉欣", "Wong Ka Yan, Karen", False, True),
+    ("區志明", "Au Chi Ming", True, False),
+    ("張偉", "Zhang Wei", False, False),
+]
+
+
+def _phone(rng) -> str:
+    """A Hong Kong mobile number as people write it (libphonenumber's allocations decide which blocks exist)."""
+    import phonenumbers
+
+    while True:
+        number = f"+852 {rng.choice('69')}{rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            return number
+
+
 def seed(ctx: DemoContext) -> None:
     universities = list(Organization.objects.filter(kind=Organization.Kind.UNIVERSITY).order_by("name"))
     events = []
     for name, days_ago, length, staff in EVENTS:
         starts = ctx.today - timedelta(days=days_ago)
         event = RecruitmentEvent.objects.create(
-            name=name, starts_on=starts, ends_on=starts + timedelta(days=length - 1)
+            name=name,
+            kind=RecruitmentEvent.Kind.HK_PROMOTION
+            if "香港" in name[-12:]
+            else RecruitmentEvent.Kind.MATCHING,
+            city="香港" if "苏州" not in name else "苏州",
+            venue=name[name.index("（") + 1 : -1] if "（" in name else "",
+            starts_on=starts,
+            ends_on=starts + timedelta(days=length - 1),
         )
         event.assigned_staff.set([ctx.users[u] for u in staff])
         events.append(event)
-    contacts = [Contact(name="陳大文", organization=universities[0] if universities else None)]
-    for _ in range(max(10, ctx.leads // 4)):
+    captured_by = {event.pk: event.assigned_staff.first() for event in events}
+    count = max(10, ctx.leads // 4)
+    if count > BULK_CONTACTS:
+        contacts = _seed_bulk(ctx, universities, events, captured_by, count)
+    else:
+        contacts = _seed_through_services(ctx, universities, events, captured_by, count)
+    ctx.shared["contacts"] = contacts
+    ctx.shared["events"] = events
+
+
+def _seed_through_services(ctx, universities, events, captured_by, count) -> list[Contact]:
+    from talent.services.consent import consent_record
+    from talent.services.contacts import ChannelInput, contact_create
+    from talent.services.events import attendance_record
+
+    officer = ctx.users.get("officer")
+    pick = (lambda: ctx.rng.choice(universities)) if universities else (lambda: None)
+    people: list[tuple[str, str, object]] = []  # (name, phone, organization)
+    for first, _again, _same_phone, _same_org in SAME_PEOPLE:
+        people.append((first, _phone(ctx.rng), pick()))
+    for _ in range(count):
+        people.append((ctx.rng.choice(SURNAMES) + ctx.rng.choice(GIVEN), _phone(ctx.rng), pick()))
+    for (_first, again, same_phone, same_org), (_name, phone, organization) in zip(
+        SAME_PEOPLE, people[: len(SAME_PEOPLE)], strict=True
+    ):
+        people.append((again, phone if same_phone else _phone(ctx.rng), organization if same_org else pick()))
+    contacts = []
+    for index, (name, phone, organization) in enumerate(people):
+        channels = [ChannelInput("phone", phone, "mobile")]
+        if index % 3 == 0:
+            channels.append(ChannelInput("email", f"person{index}@example.com"))
+        contact = contact_create(
+            actor=officer,
+            name=name,
+            organization=organization,
+            channels=channels,
+            affiliations=[{"organization": organization}] if organization else [],
+        )
+        if index % 5 != 4:  # most people ticked the boxes on the sign-up form
+            consent_record(
+                actor=officer,
+                contact=contact,
+                purposes=["follow_up", "mailings"] + (["sharing", "mainland"] if index % 2 else []),
+                channel="qr_form",
+                evidence=f"demo-form-{index}",
+            )
+        contacts.append(contact)
+    for contact in contacts:
+        for event in ctx.rng.sample(events, k=ctx.rng.randint(1, 2)):
+            attendance_record(
+                actor=captured_by[event.pk],
+                event=event,
+                contact=contact,
+                method=ctx.rng.choice(["qr", "card", "staff"]),
+                grade=ctx.rng.choice(["A", "B", "B", "C"]),
+                consent=contact.consents.first(),
+            )
+    return contacts
+
+
+def _seed_bulk(ctx, universities, events, captured_by, count) -> list[Contact]:
+    """The benchmark's tens of thousands of people: the same kind of rows, inserted in batches (one save at a
+    time took minutes), with their match keys computed here instead of by the services."""
+    from talent.identity import match_keys
+    from talent.models import ContactMatchKey
+    from talent.names import simplified
+
+    contacts = []
+    for _ in range(count):
+        name = ctx.rng.choice(SURNAMES) + ctx.rng.choice(GIVEN)
         contacts.append(
             Contact(
-                name=ctx.rng.choice(SURNAMES) + ctx.rng.choice(GIVEN),
+                name=name,
+                name_simplified=simplified(name),
                 organization=ctx.rng.choice(universities) if universities else None,
             )
         )
-    captured_by = {event.pk: event.assigned_staff.first() for event in events}
+    Contact.objects.bulk_create(contacts, batch_size=1000)
+    Contact.history.bulk_history_create(contacts, batch_size=1000)
+    keys = [
+        ContactMatchKey(contact=c, key=key)
+        for c in contacts
+        for key in match_keys(c, [c.organization_id] if c.organization_id else [])
+    ]
+    ContactMatchKey.objects.bulk_create(keys, batch_size=5000)
     attendances = [
         (contact, event) for contact in contacts for event in ctx.rng.sample(events, k=ctx.rng.randint(1, 2))
     ]
-    if len(contacts) <= BULK_CONTACTS:
-        for contact in contacts:
-            contact.save()
-        for contact, event in attendances:
-            Attendance.objects.create(contact=contact, event=event, captured_by=captured_by[event.pk])
-    else:
-        # The benchmark's 25,000 contacts one save at a time took minutes; the rows are the same.
-        Contact.objects.bulk_create(contacts, batch_size=1000)
-        Contact.history.bulk_history_create(contacts, batch_size=1000)
-        rows = [Attendance(contact=c, event=e, captured_by=captured_by[e.pk]) for c, e in attendances]
-        Attendance.objects.bulk_create(rows, batch_size=1000)
-        Attendance.history.bulk_history_create(rows, batch_size=1000)
-    ctx.shared["contacts"] = contacts
-    ctx.shared["events"] = events
+    rows = [Attendance(contact=c, event=e, captured_by=captured_by[e.pk]) for c, e in attendances]
+    Attendance.objects.bulk_create(rows, batch_size=1000)
+    Attendance.history.bulk_history_create(rows, batch_size=1000)
+    return contacts
 
 
 def clear() -> None:
@@ -72,9 +176,21 @@ def clear() -> None:
     simple_history with an INSERT of its own."""
     deleted_at = timezone.now()
     # The order Django's delete took (and within a table, its descending ids), so the history rows keep theirs.
-    tables = (Attendance, Contact, RecruitmentEvent)
+    tables = (
+        Attendance,
+        Consent,
+        ContactChannel,
+        Affiliation,
+        ContactMatchKey,
+        DuplicatePair,
+        ContactMerge,
+        PersonalDataLog,
+        Contact,
+        RecruitmentEvent,
+    )
     for model in tables:
-        _record_deletions(model, deleted_at)
+        if hasattr(model, "history"):
+            _record_deletions(model, deleted_at)
     # Many-to-many links to and from these rows (an event's staff, an activity's contacts) went with them under
     # Django's delete, and still do; nothing listens for deleted links, so each of these is one DELETE already.
     links = {

@@ -27,6 +27,7 @@ import opencc
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 TITLES = {
     "prof", "professor", "dr", "doctor", "ir", "mr", "mrs", "ms", "miss", "madam", "sir", "dame", "hon", "the",
+    "sbs", "bbs", "gbs", "gbm", "jp", "mh", "obe", "mbe", "cbe", "phd", "frs", "freng",
     "教授", "博士", "先生", "女士", "小姐", "老师", "工程师", "主任", "院长", "校长", "医生", "律师", "副教授", "研究员",
 }  # fmt: skip
 COMPOUND_SURNAMES = {
@@ -200,6 +201,7 @@ def _spells_syllables(token: str) -> bool:
     return reachable[-1]
 
 
+@lru_cache(maxsize=65536)
 def parse(text: str) -> Name:
     text = (text or "").strip()
     chinese = "".join(CJK.findall(simplified(_strip_titles_cjk(re.sub(r"\s+", "", text)))))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
 
+from directory.models import Holiday, Region
 from talent.models import Attendance, Contact, RecruitmentEvent
 
 ALL_CONTACTS_PERMISSION = "talent.view_all_contacts"
@@ -36,3 +39,13 @@ def contacts_visible_to(user, queryset: QuerySet[Contact] | None = None) -> Quer
 def attendances_visible_to(user, queryset: QuerySet[Attendance] | None = None) -> QuerySet[Attendance]:
     queryset = Attendance.objects.all() if queryset is None else queryset
     return queryset.filter(event__in=events_visible_to(user))
+
+
+def hk_holidays_between(start: dt.date, end: dt.date) -> list[Holiday]:
+    """Hong Kong public holidays in a date range, shown when an event is scheduled (people in Hong Kong are away
+    or busy those days)."""
+    return list(
+        Holiday.objects.filter(
+            region=Region.HONG_KONG, date__range=(start, end), kind=Holiday.Kind.DAY_OFF
+        ).order_by("date")
+    )

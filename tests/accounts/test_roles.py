@@ -71,6 +71,20 @@ OFFICER = REFERENCE_READ | {
     "talent.view_recruitmentevent",
     "talent.view_attendance",
     "talent.add_attendance",
+    "talent.change_attendance",
+    "talent.view_contactchannel",
+    "talent.add_contactchannel",
+    "talent.change_contactchannel",
+    "talent.delete_contactchannel",
+    "talent.view_affiliation",
+    "talent.add_affiliation",
+    "talent.change_affiliation",
+    "talent.view_consent",
+    "talent.add_consent",
+    "talent.view_duplicatepair",
+    "talent.change_duplicatepair",
+    "talent.merge_contact",
+    "talent.view_contactmerge",
 }
 
 
@@ -91,6 +105,8 @@ def test_manager_permissions():
         "projects.merge_lead",
         "talent.add_recruitmentevent",
         "talent.change_recruitmentevent",
+        "talent.manage_personal_data",
+        "talent.view_personaldatalog",
         "reporting.view_dashboard",
     }
 
@@ -104,6 +120,7 @@ def test_event_recorder_permissions_exclude_leads_and_personal_data_beyond_their
         "talent.change_contact",
         "talent.view_attendance",
         "talent.add_attendance",
+        "talent.add_consent",
     }
 
 

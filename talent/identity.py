@@ -1,0 +1,288 @@
+"""Identity matching (DESIGN §5 Talent): which contacts may be the same person, how sure we are, and why.
+
+Levels:
+- *certain*: a shared phone (E.164), e-mail or WeChat ID, and names that agree;
+- *likely*: a shared organization (an alias is the same organization row) and names that agree;
+- *possible*: names that agree in full with nothing else shared, or a shared channel under names that do not agree
+  (a family phone, a lab's shared mailbox).
+A name alone is never certain, and nothing here merges: candidates go to the review queue.
+
+Finding candidates reads indexes only. Each contact's name keys are stored (ContactMatchKey) when it is saved:
+- `n:<characters>` the simplified Chinese name;
+- `g:<surname spelling>:<first two letters of the given name>`, every spelling of the surname (陳 → chan, chen,
+  tan …) with the beginnings its given name can be spelled with, and for a romanized name every word read as
+  the surname with the given name after or before it;
+- `e:<surname spelling>:<English name>` for people known by an English given name (Peter Chan);
+- `o:<organization id>:<surname spelling>` for every organization the person is or was affiliated with.
+The keys only gather candidates; `talent.names.compare` decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch
+from django.utils.translation import gettext as _
+
+from talent import names
+from talent.models import Contact, ContactChannel, ContactMatchKey, Level
+from talent.models.contacts import Affiliation
+
+# A key shared by more people than this is too common to tell anyone apart: it is skipped for lookups rather than
+# read whole (the other keys still find the person). Stored all the same, so the limit can move without a rebuild.
+CROWDED_KEY = 2000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    contact: Contact
+    level: str
+    score: Decimal
+    reasons: tuple[str, ...]
+
+
+def name_variants(contact: Contact) -> list[names.Name]:
+    """The ways the person's name is written on the record: as written, and as romanized with the English name."""
+    variants = [names.parse(contact.name)]
+    roman = " ".join(part for part in (contact.name_romanized, contact.english_name) if part)
+    if roman:
+        variants.append(names.parse(roman))
+    return variants
+
+
+def _english(variants: list[names.Name], contact: Contact) -> frozenset[str]:
+    english = {token for variant in variants for token in variant.english}
+    english.update(names.parse(contact.english_name).tokens if contact.english_name else ())
+    return frozenset(english)
+
+
+def _surname_spellings(variant: names.Name) -> set[str]:
+    """Every spelling the variant's surname may take: the readings of its Chinese surname, or any of its
+    romanized words not an English name (which word is the surname is not known)."""
+    if variant.chinese:
+        surname, _given = variant.surname_and_given
+        return names._surname_spellings(surname)
+    return {token for token in variant.tokens if token not in variant.english}
+
+
+def _given_prefixes_chinese(given: str) -> set[str]:
+    if not given:
+        return set()
+    prefixes: set[str] = set()
+    first = names.char_spellings(given[0])
+    following = names.char_spellings(given[1]) if len(given) > 1 else frozenset({""})
+    for spelling in first:
+        if len(spelling) >= 2:
+            prefixes.add(spelling[:2])
+        else:
+            prefixes.update((spelling + after)[:2] for after in following)
+    return prefixes
+
+
+def _name_keys(variant: names.Name) -> set[str]:
+    keys: set[str] = set()
+    if variant.chinese:
+        keys.add(f"n:{variant.chinese}")
+        surname, given = variant.surname_and_given
+        prefixes = _given_prefixes_chinese(given)
+        for spelling in _surname_spellings(variant):
+            keys.update(f"g:{spelling}:{prefix}" for prefix in prefixes)
+        return keys
+    tokens = [token for token in variant.tokens if token not in variant.english]
+    for index, surname in enumerate(tokens):
+        after = "".join(tokens[index + 1 :])
+        if after:
+            keys.add(f"g:{surname}:{after[:2]}")
+        for start in range(index):
+            keys.add(f"g:{surname}:{''.join(tokens[start:index])[:2]}")
+    # A compound surname written as two words (Au Yeung Ka Yan) is also one word (auyeung).
+    for index in range(len(tokens) - 1):
+        after = "".join(tokens[index + 2 :])
+        if after:
+            keys.add(f"g:{tokens[index]}{tokens[index + 1]}:{after[:2]}")
+    return keys
+
+
+def match_keys(contact: Contact, organization_ids: Iterable[int] = ()) -> set[str]:
+    variants = name_variants(contact)
+    english = _english(variants, contact)
+    surnames: set[str] = set()
+    keys: set[str] = set()
+    for variant in variants:
+        keys |= _name_keys(variant)
+        surnames |= _surname_spellings(variant)
+    surnames -= english
+    for surname in surnames:
+        keys.update(f"e:{surname}:{name}" for name in english)
+        keys.update(f"o:{organization}:{surname}" for organization in organization_ids)
+    return {key[:120] for key in keys}
+
+
+def organization_ids(contact: Contact) -> set[int]:
+    ids = {a.organization_id for a in contact.affiliations.all()}
+    if contact.organization_id:
+        ids.add(contact.organization_id)
+    return ids
+
+
+def keys_refresh(contact: Contact) -> set[str]:
+    """Rewrite the stored keys of one contact (a merged or erased contact has none: nobody should find it)."""
+    keys = (
+        set() if contact.status != Contact.Status.ACTIVE else match_keys(contact, organization_ids(contact))
+    )
+    stored = set(ContactMatchKey.objects.filter(contact=contact).values_list("key", flat=True))
+    if stored - keys:
+        ContactMatchKey.objects.filter(contact=contact, key__in=stored - keys).delete()
+    if keys - stored:
+        ContactMatchKey.objects.bulk_create(
+            [ContactMatchKey(contact=contact, key=key) for key in keys - stored]
+        )
+    return keys
+
+
+# --- Deciding ---------------------------------------------------------------------------------------------------
+
+
+def names_agree(left: Contact, right: Contact) -> names.Agreement:
+    """The best agreement between any way one person's name is written and any way the other's is."""
+    left_variants, right_variants = name_variants(left), name_variants(right)
+    best = names.DIFFERENT
+    for a in left_variants:
+        for b in right_variants:
+            agreement = names.compare(a, b)
+            if agreement.full:
+                return agreement
+            if agreement.agree and not best.agree:
+                best = agreement
+    if best.agree:
+        # "Peter Chan" against 陳大文 known as Peter: the surname and the English name both agree.
+        shared = _english(left_variants, left) & _english(right_variants, right)
+        if shared:
+            return names.Agreement(True, True, "same surname and English name")
+    return best
+
+
+_NAME_REASONS = {
+    "same Chinese characters": lambda: _("same name in Chinese characters"),
+    "romanization of the Chinese name": lambda: _("one name is a romanization of the other"),
+    "same romanized name": lambda: _("same romanized name"),
+    "same surname and English name": lambda: _("same surname and English name"),
+    "same surname; an English given name only": lambda: _(
+        "same surname; only an English given name to compare"
+    ),
+    "same surname; an English given name on one side": lambda: _(
+        "same surname; an English given name on one side"
+    ),
+}
+
+
+def _name_reason(agreement: names.Agreement) -> str:
+    return _NAME_REASONS.get(agreement.reason, lambda: agreement.reason)()
+
+
+def _channels(contact: Contact) -> set[tuple[str, str]]:
+    return {(c.kind, c.value) for c in contact.channels.all()}
+
+
+_CHANNEL_REASONS = {
+    ContactChannel.Kind.PHONE: lambda value: _("same phone %(value)s") % {"value": value},
+    ContactChannel.Kind.EMAIL: lambda value: _("same e-mail %(value)s") % {"value": value},
+    ContactChannel.Kind.WECHAT: lambda value: _("same WeChat ID %(value)s") % {"value": value},
+}
+
+
+def assess(
+    contact: Contact, other: Contact, *, organizations: dict[int, str] | None = None
+) -> Candidate | None:
+    """The level, score and reasons for two contacts, or None when nothing suggests they are one person.
+    Both contacts need their channels and affiliations prefetched."""
+    agreement = names_agree(contact, other)
+    shared_channels = sorted(_channels(contact) & _channels(other))
+    shared_orgs = organization_ids(contact) & organization_ids(other)
+    reasons = [_CHANNEL_REASONS[kind](value) for kind, value in shared_channels]
+    if shared_orgs:
+        labels = organizations or {}
+        reasons += [
+            _("same organization: %(name)s") % {"name": labels.get(pk, str(pk))} for pk in sorted(shared_orgs)
+        ]
+    if agreement.agree:
+        reasons.append(_name_reason(agreement))
+    elif shared_channels:
+        reasons.append(_("the names do not agree"))
+    if shared_channels and agreement.agree:
+        level, score = Level.CERTAIN, Decimal("0.95") if agreement.full else Decimal("0.90")
+        if len(shared_channels) > 1 or shared_orgs:
+            score += Decimal("0.04")
+    elif shared_orgs and agreement.agree:
+        level, score = Level.LIKELY, Decimal("0.75") if agreement.full else Decimal("0.60")
+    elif shared_channels:
+        level, score = Level.POSSIBLE, Decimal("0.40")
+    elif agreement.full:
+        chinese_both = any(v.chinese for v in name_variants(contact)) and any(
+            v.chinese for v in name_variants(other)
+        )
+        level, score = Level.POSSIBLE, Decimal("0.35") if chinese_both else Decimal("0.30")
+    else:
+        return None
+    return Candidate(contact=other, level=level, score=score, reasons=tuple(reasons))
+
+
+def _with_details(queryset):
+    return queryset.select_related("organization").prefetch_related(
+        Prefetch("channels", queryset=ContactChannel.objects.only("pk", "contact_id", "kind", "value")),
+        Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")),
+    )
+
+
+def candidate_ids(contact: Contact, keys: set[str] | None = None) -> set[int]:
+    """Ids of contacts sharing a channel or a name key with `contact`: index reads only."""
+    if keys is None:
+        keys = match_keys(contact, organization_ids(contact))
+    channels = [(c.kind, c.value) for c in contact.channels.all()]
+    ids: set[int] = set()
+    if channels:
+        values = {value for _kind, value in channels}
+        for pk, kind, value in ContactChannel.objects.filter(value__in=values).values_list(
+            "contact_id", "kind", "value"
+        ):
+            if (kind, value) in channels:
+                ids.add(pk)
+    if keys:
+        counts = (
+            ContactMatchKey.objects.filter(key__in=keys).values_list("key").annotate(n=Count("id")).order_by()
+        )
+        usable = [key for key, n in counts if n <= CROWDED_KEY]
+        if usable:
+            ids.update(
+                ContactMatchKey.objects.filter(key__in=usable).values_list("contact_id", flat=True).distinct()
+            )
+    ids.discard(contact.pk)
+    return ids
+
+
+def find_candidates(contact: Contact, *, within=None) -> list[Candidate]:
+    """Every contact that may be `contact`, best first. `within` narrows the search (a user's scope)."""
+    ids = candidate_ids(contact)
+    if not ids:
+        return []
+    queryset = Contact.objects.filter(pk__in=ids, status=Contact.Status.ACTIVE)
+    if within is not None:
+        queryset = queryset.filter(pk__in=within.values("pk"))
+    others = list(_with_details(queryset))
+    labels = {}
+    for person in [contact, *others]:
+        if person.organization_id:
+            labels[person.organization_id] = str(person.organization)
+        for affiliation in person.affiliations.all():
+            labels[affiliation.organization_id] = str(affiliation.organization)
+    found = [c for c in (assess(contact, other, organizations=labels) for other in others) if c is not None]
+    order = {Level.CERTAIN: 0, Level.LIKELY: 1, Level.POSSIBLE: 2}
+    found.sort(key=lambda c: (order[c.level], -c.score, c.contact.pk))
+    return found
+
+
+def with_details(contact: Contact) -> Contact:
+    """The contact again with what matching reads prefetched."""
+    return _with_details(Contact.objects.filter(pk=contact.pk)).get()

@@ -1,0 +1,183 @@
+"""Personal-data rights (PIPL, PDPO): everything held on one person as JSON or a spreadsheet, erasure that
+anonymizes the person in current rows and in history, and the retention rule the nightly task applies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.errors import IllegalStateError
+from talent import references
+from talent.models import Attendance, Consent, Contact, PersonalDataLog
+from talent.references import _plain
+from talent.services.contacts import identity_refresh
+
+_CONTACT_EXPORT_FIELDS = (
+    "id",
+    "name",
+    "name_simplified",
+    "name_romanized",
+    "english_name",
+    "title",
+    "organization__name",
+    "position",
+    "highest_degree",
+    "research_field",
+    "interests",
+    "residency",
+    "linkedin_url",
+    "wecom_user_id",
+    "preferred_language",
+    "preferred_script",
+    "notes",
+    "consent_follow_up",
+    "consent_mailings",
+    "consent_sharing",
+    "consent_mainland",
+    "consent_recorded_at",
+    "status",
+    "created_at",
+    "updated_at",
+)
+
+# Cleared on erasure, in the record and in every history row of it.
+_ERASED_VALUES: dict[str, Any] = {
+    "name_simplified": "",
+    "name_romanized": "",
+    "english_name": "",
+    "title": "",
+    "position": "",
+    "highest_degree": "",
+    "research_field": "",
+    "interests": [],
+    "residency": "",
+    "linkedin_url": "",
+    "wecom_user_id": "",
+    "preferred_language": "",
+    "preferred_script": "",
+    "notes": "",
+}
+
+
+def contact_export(*, actor: User | None, contact: Contact) -> dict[str, Any]:
+    """Everything held on the person, section by section (the record, its history, then every handler's rows)."""
+    record = Contact.objects.filter(pk=contact.pk).values(*_CONTACT_EXPORT_FIELDS).get()
+    history = list(
+        Contact.history.filter(id=contact.pk)
+        .order_by("history_date", "history_id")
+        .values("history_date", "history_type", "name", "name_romanized", "english_name", "title", "notes")
+    )
+    sections: dict[str, list[dict[str, Any]]] = {
+        _("contact"): [record],
+        _("changes to the contact"): history,
+    }
+    for handler in references.handlers():
+        rows = handler.export(contact)
+        if rows:
+            sections.setdefault(handler.section, []).extend(rows)
+    PersonalDataLog.objects.create(
+        kind=PersonalDataLog.Kind.EXPORT,
+        contact_id_value=contact.pk,
+        actor=actor,
+        details={"sections": {name: len(rows) for name, rows in sections.items()}},
+    )
+    return _plain({"contact_id": contact.pk, "exported_at": timezone.now(), "sections": sections})
+
+
+def _cell(value: Any) -> Any:
+    """A value as a spreadsheet cell; text that a spreadsheet would run as a formula is kept as text."""
+    if isinstance(value, (list, dict)):
+        value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def export_workbook(data: dict[str, Any]) -> bytes:
+    """The export as an XLSX workbook: one sheet per section, a header row of field names."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for index, (name, rows) in enumerate(data["sections"].items()):
+        # Sheet titles: at most 31 characters, none of []:*?/\ ; unique.
+        title = "".join(ch for ch in name if ch not in "[]:*?/\\")[:28] or "sheet"
+        sheet = workbook.create_sheet(f"{index + 1} {title}"[:31])
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([_cell(row.get(column)) for column in columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@transaction.atomic
+def contact_erase(*, actor: User | None, contact: Contact, reason: str) -> PersonalDataLog:
+    """Anonymize the person: the record and its history keep no name, channel or note; the rows that point to it
+    (attendances, leads, activities) stay for the statistics, scrubbed by their handlers."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.status == Contact.Status.ERASED:
+        raise IllegalStateError(_("This person has already been erased."))
+    touched = {handler.key: handler.erase(contact) for handler in references.handlers()}
+    placeholder = f"#{contact.pk}"
+    for name, value in _ERASED_VALUES.items():
+        setattr(contact, name, value)
+    contact.name = placeholder
+    contact.status = Contact.Status.ERASED
+    contact.merged_into = None
+    contact.erased_at = timezone.now()
+    contact.save()
+    Contact.history.filter(id=contact.pk).update(name=placeholder, **_ERASED_VALUES)
+    identity_refresh(contact=contact)
+    return PersonalDataLog.objects.create(
+        kind=PersonalDataLog.Kind.ERASURE,
+        contact_id_value=contact.pk,
+        actor=actor,
+        reason=reason[:200],
+        details={"rows": {key: n for key, n in touched.items() if n}},
+    )
+
+
+def retention_due(*, now: dt.datetime | None = None):
+    """Contacts past the retention period: not changed, met or asked for consent since the cutoff, and not kept
+    by another app (a live lead) — handlers say which contacts they keep."""
+    days = settings.CONTACT_RETENTION_DAYS
+    if days <= 0:
+        return Contact.objects.none(), None
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    due = Contact.objects.filter(status=Contact.Status.ACTIVE, updated_at__lt=cutoff).exclude(
+        Q(pk__in=Attendance.objects.filter(created_at__gte=cutoff).values("contact_id"))
+        | Q(pk__in=Consent.objects.filter(recorded_at__gte=cutoff).values("contact_id"))
+    )
+    for keep in references.retention_keepers():
+        for in_use in keep(cutoff):
+            due = due.exclude(pk__in=in_use)
+    return due, cutoff
+
+
+def retention_apply(*, now: dt.datetime | None = None, limit: int = 1000) -> PersonalDataLog:
+    """Erase the contacts past retention, each in its own transaction (one failure does not keep the rest), and
+    log the run."""
+    due, cutoff = retention_due(now=now)
+    ids = list(due.order_by("pk").values_list("pk", flat=True)[:limit])
+    erased, failed = [], []
+    for pk in ids:
+        try:
+            contact_erase(actor=None, contact=Contact(pk=pk), reason="retention")
+            erased.append(pk)
+        except IllegalStateError:
+            failed.append(pk)
+    return PersonalDataLog.objects.create(
+        kind=PersonalDataLog.Kind.RETENTION,
+        reason=_("retention period of %(days)s days") % {"days": settings.CONTACT_RETENTION_DAYS},
+        details=_plain({"cutoff": cutoff, "erased": erased, "skipped": failed, "more": len(ids) == limit}),
+    )
