@@ -107,7 +107,11 @@ def register_talent_handlers() -> None:
             scrub={"evidence": ""},
         ),
         MovingReference(
-            Contact, "merged_into", export_fields=("pk", "created_at"), section=lambda: _("merged records")
+            Contact,
+            "merged_into",
+            export_fields=("pk", "created_at"),
+            section=lambda: _("merged records"),
+            slug="talent.merged_records",
         ),
         MatchKeyReference(ContactMatchKey, "contact"),
         PairReference(DuplicatePair, "first"),

@@ -33,12 +33,14 @@ class ContactReference:
         export_fields: Sequence[str] = (),
         scrub: dict[str, Any] | None = None,
         section: Callable[[], str] | None = None,
+        slug: str = "",
     ) -> None:
         self.model = model
         self.field = field
         self.export_fields = tuple(export_fields)
         self.scrub = scrub or {}
         self._section = section
+        self.slug = slug or model._meta.label_lower
 
     @property
     def key(self) -> str:

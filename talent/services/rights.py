@@ -75,21 +75,26 @@ def contact_export(*, actor: User | None, contact: Contact) -> dict[str, Any]:
         .order_by("history_date", "history_id")
         .values("history_date", "history_type", "name", "name_romanized", "english_name", "title", "notes")
     )
+    # Sections are keyed by a stable name (what a program reads); titles are for people (the workbook's sheets).
     sections: dict[str, list[dict[str, Any]]] = {
-        _("contact"): [record],
-        _("changes to the contact"): history,
+        "talent.contact": [record],
+        "talent.contact_history": history,
     }
+    titles = {"talent.contact": _("contact"), "talent.contact_history": _("changes to the contact")}
     for handler in references.handlers():
         rows = handler.export(contact)
         if rows:
-            sections.setdefault(handler.section, []).extend(rows)
+            sections.setdefault(handler.slug, []).extend(rows)
+            titles.setdefault(handler.slug, handler.section)
     PersonalDataLog.objects.create(
         kind=PersonalDataLog.Kind.EXPORT,
         contact_id_value=contact.pk,
         actor=actor,
         details={"sections": {name: len(rows) for name, rows in sections.items()}},
     )
-    return _plain({"contact_id": contact.pk, "exported_at": timezone.now(), "sections": sections})
+    return _plain(
+        {"contact_id": contact.pk, "exported_at": timezone.now(), "titles": titles, "sections": sections}
+    )
 
 
 def _cell(value: Any) -> Any:
@@ -108,8 +113,10 @@ def export_workbook(data: dict[str, Any]) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     for index, (name, rows) in enumerate(data["sections"].items()):
-        # Sheet titles: at most 31 characters, none of []:*?/\ ; unique.
-        title = "".join(ch for ch in name if ch not in "[]:*?/\\")[:28] or "sheet"
+        # Sheet titles: at most 31 characters, none of []:*?/\\ ; unique (the number makes them so).
+        title = (
+            "".join(ch for ch in str(data["titles"].get(name, name)) if ch not in "[]:*?/\\")[:28] or "sheet"
+        )
         sheet = workbook.create_sheet(f"{index + 1} {title}"[:31])
         columns = list(dict.fromkeys(key for row in rows for key in row))
         sheet.append(columns)

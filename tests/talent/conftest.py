@@ -6,6 +6,7 @@ import itertools
 
 import phonenumbers
 import pytest
+from django.utils import translation
 
 from talent.services.contacts import ChannelInput, contact_create
 
@@ -32,6 +33,13 @@ def person(name: str, *, phones=(), emails=(), wechat=(), org=None, actor=None, 
         channels=channels,
         **fields,
     )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages and match reasons are asserted in English, the msgid language, whatever the catalogs say."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
