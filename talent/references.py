@@ -195,6 +195,21 @@ def retention_keepers() -> list[Callable[[Any], list[models.QuerySet]]]:
     return list(_keepers)
 
 
+_erasers: list[Callable[[Contact, str], int]] = []
+
+
+def register_eraser(eraser: Callable[[Contact, str], int]) -> None:
+    """Personal data an app above talent copied into text without a foreign key (a notification quoting a talent
+    lead's name): `eraser(contact, label)` replaces it with the label and returns the rows changed. Erasers run
+    before the handlers, while the copied names can still be read."""
+    if eraser not in _erasers:
+        _erasers.append(eraser)
+
+
+def erasers() -> list[Callable[[Contact, str], int]]:
+    return list(_erasers)
+
+
 def contact_foreign_keys() -> Iterable[tuple[type[models.Model], str]]:
     """Every (model, field) holding a foreign key to Contact, history and many-to-many tables included."""
     from django.apps import apps

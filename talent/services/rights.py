@@ -134,7 +134,11 @@ def contact_erase(*, actor: User | None, contact: Contact, reason: str) -> Perso
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if contact.status == Contact.Status.ERASED:
         raise IllegalStateError(_("This person has already been erased."))
-    touched = {handler.key: handler.erase(contact) for handler in references.handlers()}
+    label = _("Erased person #%(pk)s") % {"pk": contact.pk}
+    touched = {
+        f"{eraser.__module__}.{eraser.__name__}": eraser(contact, label) for eraser in references.erasers()
+    }
+    touched |= {handler.key: handler.erase(contact) for handler in references.handlers()}
     placeholder = f"#{contact.pk}"
     for name, value in _ERASED_VALUES.items():
         setattr(contact, name, value)

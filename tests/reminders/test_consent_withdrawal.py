@@ -60,3 +60,27 @@ def test_a_person_without_any_consent_on_record_is_still_followed_up(world):  # 
     lead = make_lead(owner=world.a, unit=world.unit_a, lead_type=LeadType.TALENT, name="陈小明（人才）")
     add_milestone(world, "2025-03-14", lead=lead)
     assert reminders_sweep(now=at("2025-03-05")) == 1
+
+
+def test_erasing_the_person_rewrites_the_inbox_copies_that_quote_their_name(world, talent):  # noqa: F811
+    from reminders.models import Notification
+    from talent.services.rights import contact_erase
+
+    only("milestone-due-7")
+    add_milestone(world, "2025-03-14", lead=talent)
+    reminders_sweep(now=at("2025-03-05"))
+    reminder = Reminder.objects.get(lead=talent)
+    Notification.objects.create(
+        recipient=world.a, reminder=reminder, title=f"到期：{talent.name}", body=f"{talent.name} 的里程碑"
+    )
+    other = Notification.objects.create(recipient=world.a, title=f"到期：{world.lead.name}")
+
+    contact_erase(actor=world.a, contact=talent.subject_contact, reason="the person asked")
+
+    label = f"#{talent.subject_contact_id}"
+    notification = Notification.objects.get(reminder=reminder)
+    assert "陈大文" not in notification.title + notification.body
+    assert notification.title.startswith("到期：")
+    assert notification.title.endswith(label)
+    other.refresh_from_db()
+    assert other.title == f"到期：{world.lead.name}"
