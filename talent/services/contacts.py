@@ -20,6 +20,7 @@ from directory.models import Organization
 from talent import identity
 from talent.models import Affiliation, Contact, ContactChannel, DuplicatePair, Interest
 from talent.names import simplified
+from talent.validators import refuse_id_numbers
 
 EDITABLE_FIELDS = {
     "name",
@@ -38,6 +39,18 @@ EDITABLE_FIELDS = {
     "preferred_script",
     "notes",
 }
+
+
+_FREE_TEXT = (
+    "name",
+    "name_romanized",
+    "english_name",
+    "title",
+    "position",
+    "highest_degree",
+    "research_field",
+    "notes",
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,7 @@ def _save(contact: Contact) -> None:
     contact.name = (contact.name or "").strip()
     contact.name_simplified = simplified(contact.name)[:100]
     _check_interests(contact.interests)
+    refuse_id_numbers(**{name: getattr(contact, name) for name in _FREE_TEXT})
     full_clean_or_error(contact)
     contact.save()
 

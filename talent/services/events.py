@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from talent.models import Attendance, Consent, Contact, RecruitmentEvent
+from talent.validators import refuse_id_numbers
 
 EVENT_FIELDS = {"name", "kind", "city", "venue", "starts_on", "ends_on", "organizer", "carrier", "notes"}
 ATTENDANCE_FIELDS = {"session", "method", "grade", "next_action", "next_action_on", "notes", "consent"}
@@ -71,6 +72,7 @@ def attendance_record(
         raise ApplicationError(
             _("%(contact)s is already recorded at this event.") % {"contact": contact}, field="contact"
         )
+    refuse_id_numbers(notes=fields.get("notes", ""), next_action=fields.get("next_action", ""))
     attendance = Attendance(event=event, contact=contact, captured_by=actor, **fields)
     full_clean_or_error(attendance, exclude=["contact", "event"])
     try:
@@ -86,6 +88,7 @@ def attendance_record(
 @transaction.atomic
 def attendance_update(*, actor: User | None, attendance: Attendance, **fields: Any) -> Attendance:
     _refuse_unknown(fields, ATTENDANCE_FIELDS - {"consent"})
+    refuse_id_numbers(notes=fields.get("notes", ""), next_action=fields.get("next_action", ""))
     for name, value in fields.items():
         setattr(attendance, name, value)
     full_clean_or_error(attendance, exclude=["contact", "event"])

@@ -145,3 +145,19 @@ def test_hong_kong_holidays_in_an_events_range():
     Holiday.objects.create(region="CN", date=dt.date(2026, 4, 4), kind="day_off", name="清明节")
     Holiday.objects.create(region="HK", date=dt.date(2026, 5, 1), kind="day_off", name="勞動節")
     assert [h.name for h in hk_holidays_between(dt.date(2026, 4, 1), dt.date(2026, 4, 30))] == ["耶穌受難節"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["HKID A123456(7)", "證件號 AB987654（A）", "身份证 11010519491231002X", "回乡证 H12345678", "z6543210"],
+)
+def test_identity_document_numbers_are_refused(text):
+    with pytest.raises(ApplicationError, match="identity document number") as refused:
+        person("陳大文", notes=text)
+    assert refused.value.field == "notes"
+    contact = person("陳大文", notes="电话 9123 4567，房间 A1234")
+    event = event_create(
+        actor=None, name="推介会", starts_on=dt.date(2026, 3, 1), ends_on=dt.date(2026, 3, 1)
+    )
+    with pytest.raises(ApplicationError, match="identity document number"):
+        attendance_record(actor=None, event=event, contact=contact, notes=text)
