@@ -49,3 +49,14 @@ def hk_holidays_between(start: dt.date, end: dt.date) -> list[Holiday]:
             region=Region.HONG_KONG, date__range=(start, end), kind=Holiday.Kind.DAY_OFF
         ).order_by("date")
     )
+
+
+def contacts_reachable_for(purpose: str, queryset: QuerySet[Contact] | None = None) -> QuerySet[Contact]:
+    """People who may be contacted for a purpose today (mailing lists, sharing with a carrier): active, and their
+    current consent includes it. Withdrawal takes a person off at once; nobody is on without a consent."""
+    from talent.models import Purpose
+
+    if purpose not in Purpose.values:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    queryset = Contact.objects.all() if queryset is None else queryset
+    return queryset.filter(status=Contact.Status.ACTIVE, **{f"consent_{purpose}": True})

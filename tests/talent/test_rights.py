@@ -175,3 +175,29 @@ def test_retention_can_be_switched_off(settings):
     person("黃嘉欣")
     Contact.objects.update(updated_at=timezone.now() - dt.timedelta(days=5000))
     assert retention_apply().details["erased"] == []
+
+
+def test_the_nightly_task_applies_the_rule_and_logs_the_run(settings):
+    from talent.tasks import retention
+
+    settings.CONTACT_RETENTION_DAYS = 30
+    person("黃嘉欣")
+    Contact.objects.update(updated_at=timezone.now() - dt.timedelta(days=31))
+    assert retention() == 1
+    assert list(PersonalDataLog.objects.values_list("kind", flat=True).order_by("pk")) == [
+        "erasure",
+        "retention",
+    ]
+    assert "talent-retention" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_mailing_lists_take_only_people_who_consented_and_drop_them_on_withdrawal():
+    from talent.selectors import contacts_reachable_for
+    from talent.services.consent import consent_withdraw
+
+    yes, no = person("黃嘉欣"), person("李美玲")
+    consent_record(actor=None, contact=yes, purposes=["mailings"], channel="qr_form")
+    consent_record(actor=None, contact=no, purposes=["follow_up"], channel="qr_form")
+    assert list(contacts_reachable_for("mailings")) == [yes]
+    consent_withdraw(actor=None, contact=yes, purposes=["mailings"], channel="email")
+    assert list(contacts_reachable_for("mailings")) == []
