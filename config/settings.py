@@ -170,6 +170,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Once a day: contacts past the retention period are anonymized (talent.services.rights.retention_apply).
     "talent-retention": {"task": "talent.tasks.retention", "schedule": 86400.0},
+    # Once a day: people registered at the same moment did not see each other; match the last two days again.
+    "talent-identity-rescan": {"task": "talent.tasks.identity_rescan", "schedule": 86400.0},
 }
 
 # --- Personal data ------------------------------------------------------------------------------------------------

@@ -10,3 +10,15 @@ def retention() -> int:
 
     log = retention_apply()
     return len(log.details.get("erased", []))
+
+
+@shared_task(acks_late=True)
+def identity_rescan() -> int:
+    """Nightly: match again the contacts saved in the last two days (catches people registered simultaneously)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from talent.services.contacts import identity_rescan as rescan
+
+    return rescan(since=timezone.now() - dt.timedelta(days=2))

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -247,13 +247,17 @@ def identity_refresh(*, contact: Contact) -> list[identity.Candidate]:
         seen.add((first, second))
         pair = existing.get((first, second))
         if pair is None:
-            DuplicatePair.objects.create(
-                first_id=first,
-                second_id=second,
-                level=candidate.level,
-                score=candidate.score,
-                reasons=list(candidate.reasons),
-            )
+            try:
+                with transaction.atomic():  # the other person's save may be queueing the same pair right now
+                    DuplicatePair.objects.create(
+                        first_id=first,
+                        second_id=second,
+                        level=candidate.level,
+                        score=candidate.score,
+                        reasons=list(candidate.reasons),
+                    )
+            except IntegrityError:
+                pass
         elif pair.status == DuplicatePair.Status.OPEN and (
             pair.level != candidate.level
             or pair.score != candidate.score
@@ -270,6 +274,20 @@ def identity_refresh(*, contact: Contact) -> list[identity.Candidate]:
     if stale:
         DuplicatePair.objects.filter(pk__in=stale).delete()
     return candidates
+
+
+def identity_rescan(*, since: dt.datetime) -> int:
+    """Match again everyone saved since a moment. Two people registered at the same instant do not see each other
+    (neither save is committed when the other matches); the nightly pass finds such pairs."""
+    count = 0
+    ids = Contact.objects.filter(status=Contact.Status.ACTIVE, updated_at__gte=since).values_list(
+        "pk", flat=True
+    )
+    for pk in ids.order_by("pk").iterator(chunk_size=500):
+        with transaction.atomic():
+            identity_refresh(contact=Contact.objects.get(pk=pk))
+        count += 1
+    return count
 
 
 @transaction.atomic

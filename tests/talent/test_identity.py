@@ -159,3 +159,17 @@ def test_matching_reads_the_index_in_a_fixed_number_of_queries(orgs, django_asse
         found = find_candidates(probe)
     assert len(found) == 20
     assert {c.level for c in found} == {"likely", "possible"}
+
+
+def test_the_nightly_rescan_finds_people_registered_at_the_same_moment(orgs):
+    from talent.models import ContactMatchKey
+    from talent.tasks import identity_rescan
+
+    a = person("陳大文", org=orgs["HKUST"])
+    # As if b had been saved while a's transaction was still open: b's own matching could not see a.
+    b = person("Chan Tai Man", org=orgs["HKUST"])
+    DuplicatePair.objects.all().delete()
+    ContactMatchKey.objects.filter(contact=a).delete()
+    assert identity_rescan() == 2
+    assert DuplicatePair.objects.get().level == "likely"
+    assert {DuplicatePair.objects.get().first_id, DuplicatePair.objects.get().second_id} == {a.pk, b.pk}
