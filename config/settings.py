@@ -348,5 +348,6 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "projects.stages.Stage",
         # A lead's status keeps its published name now that milestones have a status too.
         "StatusEnum": "projects.models.Lead.Status",
+        "ContactStatusEnum": "talent.models.Contact.Status",
     },
 }

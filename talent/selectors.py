@@ -10,6 +10,16 @@ from directory.models import Holiday, Region
 from talent.models import Attendance, Contact, RecruitmentEvent
 
 ALL_CONTACTS_PERMISSION = "talent.view_all_contacts"
+PERSONAL_DATA_PERMISSION = "talent.view_personal_data"
+
+
+def shows_personal_data(user) -> bool:
+    """Whether phones, e-mails and WeChat IDs are shown in full (else masked). Holders of the personal-data
+    permission see them; so do event staff, who only ever see the people met at their own events (DESIGN §2:
+    recorders see the details of the people they captured, never of anyone else)."""
+    if not user.is_authenticated:
+        return False
+    return user.has_perm(PERSONAL_DATA_PERMISSION) or not user.has_perm(ALL_CONTACTS_PERMISSION)
 
 
 def events_visible_to(user, queryset: QuerySet[RecruitmentEvent] | None = None) -> QuerySet[RecruitmentEvent]:

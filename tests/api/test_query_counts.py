@@ -133,3 +133,77 @@ def test_the_carrier_and_sector_lists(api, officer, rows, django_assert_num_quer
         assert len(api.get("/api/v1/carriers/").json()["results"]) == rows
     with django_assert_num_queries(SESSION_USER_PERMISSIONS + 2):
         assert len(api.get("/api/v1/sectors/").json()["results"]) == rows
+
+
+# --- Talent: contacts and events ---------------------------------------------------------------------------------
+
+
+def _talent_rows(rows: int, staff) -> Organization:
+    """`rows` events a day apart, each overlapping a Hong Kong holiday, staffed by two and attended by two; every
+    contact with a phone and an e-mail and two affiliations."""
+    import datetime as dt
+
+    from directory.models import Holiday
+    from talent.services.contacts import ChannelInput, contact_create
+    from talent.services.events import attendance_record, event_create
+
+    hku, hkust = make_organization("HKU", "香港大学"), make_organization()
+    first = dt.date(2025, 3, 3)
+    for number in range(rows):
+        day = first + dt.timedelta(days=number)
+        Holiday.objects.create(region="HK", date=day, kind=Holiday.Kind.DAY_OFF, name=f"假期{number}")
+        event = event_create(
+            actor=None, name=f"专场{number}", starts_on=day, ends_on=day, assigned_staff=staff
+        )
+        people = [
+            contact_create(
+                actor=None,
+                name=f"陳{number}號{side}",
+                channels=[
+                    ChannelInput("phone", f"612{number:02d}{side}34"),
+                    ChannelInput("email", f"p{number}x{side}@hku.hk"),
+                ],
+                affiliations=[{"organization": hku}, {"organization": hkust}],
+            )
+            for side in range(2)
+        ]
+        for person in people:
+            attendance_record(actor=None, event=event, contact=person)
+    return hku
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.RECORDER])
+def test_the_contact_list(api, officer, role, rows, django_assert_num_queries):
+    user = officer if role == Role.OFFICER else make_user(Role.RECORDER, username="recorder")
+    hku = _talent_rows(rows // 2, staff=[user, make_user(username="staff")])
+    api.force_login(user)
+    # 1, 2, 5, 6 (the talent scope is a permission, no unit), then 7. COUNT(*) of the visible active contacts,
+    # 8. the page, 9. the page's channels, 10. the page's affiliations. Masking reads the cached permissions.
+    with django_assert_num_queries(SESSION_USER_PERMISSIONS + 4):
+        response = api.get("/api/v1/contacts/")
+    assert len(response.json()["results"]) == rows
+    assert all(len(row["channels"]) == 2 for row in response.json()["results"])
+    assert all(len(row["affiliations"]) == 2 for row in response.json()["results"])
+    # A search is the same four queries, its tests inside them; a filter by organization adds the lookup of
+    # the organization it names (a filter by event likewise, through the user's events).
+    with django_assert_num_queries(SESSION_USER_PERMISSIONS + 4):
+        assert api.get("/api/v1/contacts/", {"q": "陈"}).json()["count"] == rows
+    with django_assert_num_queries(SESSION_USER_PERMISSIONS + 5):
+        assert api.get("/api/v1/contacts/", {"q": "陈", "organization": hku.pk}).json()["count"] == rows
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.RECORDER])
+def test_the_event_list(api, officer, role, rows, django_assert_num_queries):
+    user = officer if role == Role.OFFICER else make_user(Role.RECORDER, username="recorder")
+    _talent_rows(rows, staff=[user, make_user(username="staff")])
+    api.force_login(user)
+    # 1, 2, 5, 6, then 7. COUNT(*) of the visible events, 8. the page with each event's attendance count,
+    # 9. the page's staff ids, 10. the Hong Kong holidays from the page's first day to its last.
+    with django_assert_num_queries(SESSION_USER_PERMISSIONS + 4):
+        response = api.get("/api/v1/events/")
+    assert len(response.json()["results"]) == rows
+    assert all(row["attendance_count"] == 2 for row in response.json()["results"])
+    assert all(len(row["assigned_staff"]) == 2 for row in response.json()["results"])
+    assert all(len(row["hk_holidays"]) == 1 for row in response.json()["results"])

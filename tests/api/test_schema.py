@@ -21,6 +21,11 @@ CONTRACT_PATHS = {
     "/api/v1/organizations/",
     "/api/v1/carriers/",
     "/api/v1/sectors/",
+    "/api/v1/contacts/",
+    "/api/v1/contacts/{id}/",
+    "/api/v1/contacts/{id}/duplicates/",
+    "/api/v1/contacts/{id}/merge/",
+    "/api/v1/events/",
 }
 
 
@@ -60,6 +65,14 @@ def test_every_operation_declares_its_error_responses(api, world):
         ("GET", "/api/v1/organizations/"): ["400", "403", "404"],
         ("GET", "/api/v1/carriers/"): ["400", "403", "404"],
         ("GET", "/api/v1/sectors/"): ["400", "403", "404"],
+        ("GET", "/api/v1/contacts/"): ["400", "403", "404"],
+        ("POST", "/api/v1/contacts/"): ["400", "403"],
+        ("GET", "/api/v1/contacts/{id}/"): ["403", "404"],
+        ("PATCH", "/api/v1/contacts/{id}/"): ["400", "403", "404", "409"],
+        ("GET", "/api/v1/contacts/{id}/duplicates/"): ["403", "404"],
+        ("POST", "/api/v1/contacts/{id}/merge/"): ["400", "403", "404", "409"],
+        ("GET", "/api/v1/events/"): ["400", "403", "404"],
+        ("POST", "/api/v1/events/"): ["400", "403"],
     }
 
 
