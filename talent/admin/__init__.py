@@ -1,0 +1,17 @@
+"""Admin for contacts, events, the duplicate review queue and personal-data rights: importing the modules
+registers them."""
+
+from talent.admin.contacts import ContactAdmin
+from talent.admin.duplicates import ContactMergeAdmin, DuplicatePairAdmin
+from talent.admin.events import AttendanceAdmin, RecruitmentEventAdmin
+from talent.admin.records import ConsentTextAdmin, PersonalDataLogAdmin
+
+__all__ = [
+    "AttendanceAdmin",
+    "ConsentTextAdmin",
+    "ContactAdmin",
+    "ContactMergeAdmin",
+    "DuplicatePairAdmin",
+    "PersonalDataLogAdmin",
+    "RecruitmentEventAdmin",
+]
