@@ -23,8 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch
-from django.utils.translation import gettext as _
+from django.db.models import Count, Prefetch, Q
 
 from talent import names
 from talent.models import Contact, ContactChannel, ContactMatchKey, Level
@@ -40,7 +39,7 @@ class Candidate:
     contact: Contact
     level: str
     score: Decimal
-    reasons: tuple[str, ...]
+    reasons: tuple[dict[str, str], ...]  # codes with the values they quote: talent.masking writes them out
 
 
 def name_variants(contact: Contact) -> list[names.Name]:
@@ -164,33 +163,19 @@ def names_agree(left: Contact, right: Contact) -> names.Agreement:
     return best
 
 
-_NAME_REASONS = {
-    "same Chinese characters": lambda: _("same name in Chinese characters"),
-    "romanization of the Chinese name": lambda: _("one name is a romanization of the other"),
-    "same romanized name": lambda: _("same romanized name"),
-    "same surname and English name": lambda: _("same surname and English name"),
-    "same surname; an English given name only": lambda: _(
-        "same surname; only an English given name to compare"
-    ),
-    "same surname; an English given name on one side": lambda: _(
-        "same surname; an English given name on one side"
-    ),
+# The comparison's verdicts as reason codes (talent.masking writes them out in the reader's language).
+_NAME_CODES = {
+    "same Chinese characters": "same_characters",
+    "romanization of the Chinese name": "romanization",
+    "same romanized name": "same_romanized",
+    "same surname and English name": "surname_and_english",
+    "same surname; an English given name only": "surname_english_only",
+    "same surname; an English given name on one side": "surname_english_one_side",
 }
-
-
-def _name_reason(agreement: names.Agreement) -> str:
-    return _NAME_REASONS.get(agreement.reason, lambda: agreement.reason)()
 
 
 def _channels(contact: Contact) -> set[tuple[str, str]]:
     return {(c.kind, c.value) for c in contact.channels.all()}
-
-
-_CHANNEL_REASONS = {
-    ContactChannel.Kind.PHONE: lambda value: _("same phone %(value)s") % {"value": value},
-    ContactChannel.Kind.EMAIL: lambda value: _("same e-mail %(value)s") % {"value": value},
-    ContactChannel.Kind.WECHAT: lambda value: _("same WeChat ID %(value)s") % {"value": value},
-}
 
 
 def assess(
@@ -201,16 +186,14 @@ def assess(
     agreement = names_agree(contact, other)
     shared_channels = sorted(_channels(contact) & _channels(other))
     shared_orgs = organization_ids(contact) & organization_ids(other)
-    reasons = [_CHANNEL_REASONS[kind](value) for kind, value in shared_channels]
+    reasons: list[dict[str, str]] = [{"code": kind, "value": value} for kind, value in shared_channels]
     if shared_orgs:
         labels = organizations or {}
-        reasons += [
-            _("same organization: %(name)s") % {"name": labels.get(pk, str(pk))} for pk in sorted(shared_orgs)
-        ]
+        reasons += [{"code": "organization", "value": labels.get(pk, str(pk))} for pk in sorted(shared_orgs)]
     if agreement.agree:
-        reasons.append(_name_reason(agreement))
+        reasons.append({"code": _NAME_CODES.get(agreement.reason, agreement.reason)})
     elif shared_channels:
-        reasons.append(_("the names do not agree"))
+        reasons.append({"code": "names_differ"})
     if shared_channels and agreement.agree:
         level, score = Level.CERTAIN, Decimal("0.95") if agreement.full else Decimal("0.90")
         if len(shared_channels) > 1 or shared_orgs:
@@ -236,35 +219,72 @@ def _with_details(queryset):
     )
 
 
+def _channel_ids(contact: Contact) -> set[int]:
+    """Ids of contacts holding one of the person's channels: the same kind and value, through the (kind, value)
+    index. Without `order_by()` the model's ordering would join every row to its contact to sort by name."""
+    values: dict[str, set[str]] = {}
+    for channel in contact.channels.all():
+        values.setdefault(channel.kind, set()).add(channel.value)
+    if not values:
+        return set()
+    query = Q()
+    for kind, kind_values in values.items():
+        query |= Q(kind=kind, value__in=kind_values)
+    return set(ContactChannel.objects.filter(query).order_by().values_list("contact_id", flat=True))
+
+
+def _usable_keys(keys: set[str]) -> list[str]:
+    if not keys:
+        return []
+    counts = (
+        ContactMatchKey.objects.filter(key__in=keys).values_list("key").annotate(n=Count("id")).order_by()
+    )
+    return [key for key, n in counts if n <= CROWDED_KEY]
+
+
 def candidate_ids(contact: Contact, keys: set[str] | None = None) -> set[int]:
     """Ids of contacts sharing a channel or a name key with `contact`: index reads only."""
     if keys is None:
         keys = match_keys(contact, organization_ids(contact))
-    channels = [(c.kind, c.value) for c in contact.channels.all()]
-    ids: set[int] = set()
-    if channels:
-        values = {value for _kind, value in channels}
-        for pk, kind, value in ContactChannel.objects.filter(value__in=values).values_list(
-            "contact_id", "kind", "value"
-        ):
-            if (kind, value) in channels:
-                ids.add(pk)
-    if keys:
-        counts = (
-            ContactMatchKey.objects.filter(key__in=keys).values_list("key").annotate(n=Count("id")).order_by()
+    ids = _channel_ids(contact)
+    usable = _usable_keys(keys)
+    if usable:
+        ids.update(
+            ContactMatchKey.objects.filter(key__in=usable).values_list("contact_id", flat=True).distinct()
         )
-        usable = [key for key, n in counts if n <= CROWDED_KEY]
-        if usable:
-            ids.update(
-                ContactMatchKey.objects.filter(key__in=usable).values_list("contact_id", flat=True).distinct()
-            )
     ids.discard(contact.pk)
     return ids
 
 
+@dataclass(frozen=True)
+class _Names:
+    """The name fields of a contact: all `names_agree` reads."""
+
+    name: str
+    name_romanized: str
+    english_name: str
+
+
 def find_candidates(contact: Contact, *, within=None) -> list[Candidate]:
-    """Every contact that may be `contact`, best first. `within` narrows the search (a user's scope)."""
-    ids = candidate_ids(contact)
+    """Every contact that may be `contact`, best first. `within` narrows the search (a user's scope).
+
+    The keys gather many more people than are candidates (every Chan Ka-something, everyone of the same surname
+    at the person's organization). A contact that shares no channel is a candidate only when the names agree (see `assess`),
+    so the key lookup reads the names along and compares them first; only the people left are loaded whole."""
+    ids = _channel_ids(contact)
+    usable = _usable_keys(match_keys(contact, organization_ids(contact)))
+    if usable:
+        # A join from the keys (not `pk IN (subquery)`, which PostgreSQL answers with a scan of every contact).
+        named = ContactMatchKey.objects.filter(
+            key__in=usable, contact__status=Contact.Status.ACTIVE
+        ).values_list("contact_id", "contact__name", "contact__name_romanized", "contact__english_name")
+        seen = ids | {contact.pk}
+        for pk, name, name_romanized, english_name in named:
+            if pk not in seen:
+                seen.add(pk)
+                if names_agree(contact, _Names(name, name_romanized, english_name)).agree:
+                    ids.add(pk)
+    ids.discard(contact.pk)
     if not ids:
         return []
     queryset = Contact.objects.filter(pk__in=ids, status=Contact.Status.ACTIVE)
