@@ -1,7 +1,7 @@
 """Contacts and recruitment events as the API shows them.
 
 Phones, e-mails and WeChat IDs are shown in full to users holding `talent.view_personal_data` and to event staff
-(who see only the people met at their events, DESIGN §2); everyone else sees them masked by `mask_channel`, value
+(who see only the people met at their events, DESIGN §2); everyone else sees them masked by `talent.masking.mask`, value
 and input alike.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import phonenumbers
 from django.contrib.auth import get_user_model
 from django.db.models import Manager
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +18,7 @@ from rest_framework import serializers
 
 from core.api import VisibleObjectField
 from directory.models import Holiday, Organization
+from talent.masking import mask, may_see_personal_data, reasons_text
 from talent.models import (
     Affiliation,
     Contact,
@@ -29,40 +29,13 @@ from talent.models import (
     RecruitmentEvent,
 )
 from talent.selectors import contacts_visible_to, events_visible_to, hk_holidays_between
-from talent.selectors import shows_personal_data as user_sees_personal_data
 
 User = get_user_model()
-
-_HIDDEN = "***"
-
-
-def mask_channel(kind: str, value: str) -> str:
-    """What a user without the right to see personal data sees of a channel: enough to tell two apart.
-
-    A phone keeps its country code and last two digits (+852 ******67), an e-mail its first character and its
-    domain (p***@hku.hk), a WeChat ID its first character (w***)."""
-    value = value or ""
-    if kind == ContactChannel.Kind.PHONE:
-        try:
-            number = phonenumbers.parse(value, None)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is not None and number.country_code and number.national_number:
-            national = str(number.national_number)
-            return f"+{number.country_code} {'*' * max(len(national) - 2, 1)}{national[-2:]}"
-        digits = "".join(ch for ch in value if ch.isdigit())
-        return f"{'*' * max(len(digits) - 2, 1)}{digits[-2:]}" if digits else _HIDDEN
-    if kind == ContactChannel.Kind.EMAIL:
-        local, at, domain = value.rpartition("@")
-        if not at:
-            return f"{value[:1]}{_HIDDEN}"
-        return f"{local[:1]}{_HIDDEN}@{domain}"
-    return f"{value[:1]}{_HIDDEN}"
 
 
 def shows_personal_data(context: dict[str, Any]) -> bool:
     request = context.get("request")
-    return bool(request and user_sees_personal_data(request.user))
+    return bool(request and may_see_personal_data(request.user))
 
 
 # --- Contacts ---------------------------------------------------------------------------------------------------
@@ -87,7 +60,7 @@ class ChannelSerializer(serializers.ModelSerializer):
     def to_representation(self, channel: ContactChannel) -> dict[str, Any]:
         data = super().to_representation(channel)
         if not shows_personal_data(self.context):
-            data["value"] = data["raw"] = mask_channel(channel.kind, channel.value)
+            data["value"] = data["raw"] = mask(channel.kind, channel.value)
         return data
 
 
@@ -249,7 +222,15 @@ class CandidateSerializer(serializers.Serializer):
     contact = CandidateContactSerializer()
     level = serializers.ChoiceField(choices=Level.choices)
     score = serializers.FloatField(help_text=_("0 to 1: how sure the matcher is."))
-    reasons = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.SerializerMethodField(
+        help_text=_(
+            "Why, in the reader's language; phones and e-mails masked without the personal-data right."
+        )
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_reasons(self, candidate) -> list[str]:
+        return reasons_text(self.context["request"].user, candidate.reasons)
 
 
 class MergeRequestSerializer(serializers.Serializer):

@@ -30,8 +30,6 @@ from talent.api.serializers import (
     ContactSerializer,
     EventSerializer,
     MergeRequestSerializer,
-    mask_channel,
-    shows_personal_data,
 )
 from talent.models import Affiliation, Attendance, Contact, ContactChannel, DuplicatePair, RecruitmentEvent
 from talent.names import simplified
@@ -277,21 +275,7 @@ class ContactDuplicates(_OneContact):
     def get(self, request, *args, **kwargs) -> Response:
         contact = identity.with_details(self.get_object())
         candidates = identity.find_candidates(contact, within=contacts_visible_to(request.user))
-        if not shows_personal_data(self.get_serializer_context()):
-            candidates = [_masked_reasons(candidate, contact) for candidate in candidates]
         return Response(self.get_serializer(candidates, many=True).data)
-
-
-def _masked_reasons(candidate: identity.Candidate, contact: Contact) -> identity.Candidate:
-    """A reason quoting a shared phone or e-mail ("same phone +85291234567") masks it like a channel."""
-    reasons = []
-    for reason in candidate.reasons:
-        for channel in contact.channels.all():
-            reason = reason.replace(channel.value, mask_channel(channel.kind, channel.value))
-        reasons.append(reason)
-    return identity.Candidate(
-        contact=candidate.contact, level=candidate.level, score=candidate.score, reasons=tuple(reasons)
-    )
 
 
 @extend_schema_view(

@@ -9,8 +9,10 @@ channel under names that do not agree. None = not offered for review at all.
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from talent.identity import find_candidates, with_details
+from talent.masking import reason_text
 from talent.models import Contact, DuplicatePair
 from tests.talent.conftest import hk_phone, person
 
@@ -109,10 +111,18 @@ def test_reasons_say_what_is_shared(orgs):
     assert candidate.contact == a
     assert candidate.level == "certain"
     assert candidate.reasons == (
+        {"code": "phone", "value": "+85291234567"},
+        {"code": "organization", "value": "香港科技大学 (HKUST)"},
+        {"code": "romanization"},
+    )
+    assert [reason_text(r) for r in candidate.reasons] == [
         "same phone +85291234567",
         "same organization: 香港科技大学 (HKUST)",
         "one name is a romanization of the other",
-    )
+    ]
+    assert reason_text(candidate.reasons[0], masked=True) == "same phone +852 ******67"
+    with translation.override("zh-hant"):
+        assert reason_text(candidate.reasons[2]) != "one name is a romanization of the other"
     assert float(candidate.score) == pytest.approx(0.99)
 
 
