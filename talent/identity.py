@@ -9,9 +9,9 @@ A name alone is never certain, and nothing here merges: candidates go to the rev
 
 Finding candidates reads indexes only. Each contact's name keys are stored (ContactMatchKey) when it is saved:
 - `n:<characters>` the simplified Chinese name;
-- `g:<surname spelling>:<first two letters of the given name>`, every spelling of the surname (陳 → chan, chen,
-  tan …) with the beginnings its given name can be spelled with, and for a romanized name every word read as
-  the surname with the given name after or before it;
+- `g:<surname spelling>:<first syllable of the given name>`, every spelling of the surname (陳 → chan, chen,
+  tan …) with every spelling of the given name's first character (大 → tai, dai, da …), and for a romanized name
+  every word read as the surname with the syllables the rest can begin with (Chan Tai-man → chan:ta, chan:tai);
 - `e:<surname spelling>:<English name>` for people known by an English given name (Peter Chan);
 - `o:<organization id>:<surname spelling>` for every organization the person is or was affiliated with.
 The keys only gather candidates; `talent.names.compare` decides.
@@ -66,41 +66,31 @@ def _surname_spellings(variant: names.Name) -> set[str]:
     return {token for token in variant.tokens if token not in variant.english}
 
 
-def _given_prefixes_chinese(given: str) -> set[str]:
-    if not given:
-        return set()
-    prefixes: set[str] = set()
-    first = names.char_spellings(given[0])
-    following = names.char_spellings(given[1]) if len(given) > 1 else frozenset({""})
-    for spelling in first:
-        if len(spelling) >= 2:
-            prefixes.add(spelling[:2])
-        else:
-            prefixes.update((spelling + after)[:2] for after in following)
-    return prefixes
+def _first_syllables(given: str) -> set[str]:
+    """How a given name written as one run of letters may begin: its prefixes that spell a Chinese syllable
+    (taiman → ta, tai)."""
+    known = names._known_syllables()
+    return {given[:n] for n in range(1, min(len(given), 6) + 1) if given[:n] in known}
 
 
 def _name_keys(variant: names.Name) -> set[str]:
     keys: set[str] = set()
     if variant.chinese:
         keys.add(f"n:{variant.chinese}")
-        surname, given = variant.surname_and_given
-        prefixes = _given_prefixes_chinese(given)
+        _surname, given = variant.surname_and_given
+        firsts = names.char_spellings(given[0]) if given else frozenset()
         for spelling in _surname_spellings(variant):
-            keys.update(f"g:{spelling}:{prefix}" for prefix in prefixes)
+            keys.update(f"g:{spelling}:{first}" for first in firsts)
         return keys
     tokens = [token for token in variant.tokens if token not in variant.english]
+    # Any word may be the surname; the given name is the rest, read as one run (Chan Tai-man, Taiman Chan).
     for index, surname in enumerate(tokens):
-        after = "".join(tokens[index + 1 :])
-        if after:
-            keys.add(f"g:{surname}:{after[:2]}")
-        for start in range(index):
-            keys.add(f"g:{surname}:{''.join(tokens[start:index])[:2]}")
+        rest = "".join(tokens[:index] + tokens[index + 1 :])
+        keys.update(f"g:{surname}:{first}" for first in _first_syllables(rest))
     # A compound surname written as two words (Au Yeung Ka Yan) is also one word (auyeung).
     for index in range(len(tokens) - 1):
-        after = "".join(tokens[index + 2 :])
-        if after:
-            keys.add(f"g:{tokens[index]}{tokens[index + 1]}:{after[:2]}")
+        rest = "".join(tokens[:index] + tokens[index + 2 :])
+        keys.update(f"g:{tokens[index]}{tokens[index + 1]}:{first}" for first in _first_syllables(rest))
     return keys
 
 
@@ -162,6 +152,12 @@ def names_agree(left: Contact, right: Contact) -> names.Agreement:
             return names.Agreement(True, True, "same surname and English name")
     return best
 
+
+# More people than this who share an organization and agree with a name only through its surname (an English
+# name on one side) are not offered: the surname is all they share.
+WEAK_CANDIDATES = 5
+NAME_ONLY_CANDIDATES = 20
+_PARTIAL_NAME_CODES = {"surname_english_only", "surname_english_one_side"}
 
 # The comparison's verdicts as reason codes (talent.masking writes them out in the reader's language).
 _NAME_CODES = {
@@ -265,6 +261,14 @@ class _Names:
     english_name: str
 
 
+def _shares_channel(candidate: Candidate) -> bool:
+    return any(reason.get("code") in {"phone", "email", "wechat"} for reason in candidate.reasons)
+
+
+def _partly_named(candidate: Candidate) -> bool:
+    return any(reason.get("code") in _PARTIAL_NAME_CODES for reason in candidate.reasons)
+
+
 def find_candidates(contact: Contact, *, within=None) -> list[Candidate]:
     """Every contact that may be `contact`, best first. `within` narrows the search (a user's scope).
 
@@ -298,6 +302,13 @@ def find_candidates(contact: Contact, *, within=None) -> list[Candidate]:
         for affiliation in person.affiliations.all():
             labels[affiliation.organization_id] = str(affiliation.organization)
     found = [c for c in (assess(contact, other, organizations=labels) for other in others) if c is not None]
+    # "Tony Cheung" agrees in part with every 張 at his university: a handful is worth a look, dozens are noise.
+    weak = [c for c in found if c.level == Level.LIKELY and _partly_named(c)]
+    # Likewise a common name alone: twenty people called 陳志明 are not twenty leads for a reviewer.
+    name_only = [c for c in found if c.level == Level.POSSIBLE and not _shares_channel(c)]
+    for group, limit in ((weak, WEAK_CANDIDATES), (name_only, NAME_ONLY_CANDIDATES)):
+        if len(group) > limit:
+            found = [c for c in found if c not in group]
     order = {Level.CERTAIN: 0, Level.LIKELY: 1, Level.POSSIBLE: 2}
     found.sort(key=lambda c: (order[c.level], -c.score, c.contact.pk))
     return found

@@ -26,7 +26,7 @@ import opencc
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 TITLES = {
-    "prof", "professor", "dr", "doctor", "ir", "mr", "mrs", "ms", "miss", "madam", "sir", "dame", "hon", "the",
+    "prof", "professor", "dr", "doctor", "ir", "mr", "mrs", "ms", "miss", "madam", "sir", "dame", "the",
     "sbs", "bbs", "gbs", "gbm", "jp", "mh", "obe", "mbe", "cbe", "phd", "frs", "freng",
     "教授", "博士", "先生", "女士", "小姐", "老师", "工程师", "主任", "院长", "校长", "医生", "律师", "副教授", "研究员",
 }  # fmt: skip
@@ -131,9 +131,12 @@ def char_spellings(char: str) -> frozenset[str]:
     return frozenset(spellings)
 
 
+_CJK_TITLES = tuple(sorted((t for t in TITLES if CJK.search(t)), key=len, reverse=True))
+
+
 def _strip_titles_cjk(text: str) -> str:
-    for title in sorted(TITLES, key=len, reverse=True):
-        if has_chinese(title) and text.endswith(title) and len(text) > len(title) + 1:
+    for title in _CJK_TITLES:
+        if text.endswith(title) and len(text) > len(title) + 1:
             text = text[: -len(title)]
     return text
 
@@ -162,11 +165,14 @@ def _romanized_tokens(text: str) -> list[str]:
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     words = re.split(r"[\s,，.。·•/()（）]+", text.lower())
     tokens: list[str] = []
+    previous = ""
     for word in words:
         for part in word.split("-"):
             part = re.sub(r"[^a-z']", "", part).replace("'", "")
-            if part and part not in TITLES:
+            # "The Hon." is an honorific; Hon alone is a common given syllable (Cheung Hon-yuen).
+            if part and part not in TITLES and not (part == "hon" and previous == "the"):
                 tokens.append(part)
+            previous = part or previous
     return tokens
 
 
@@ -188,6 +194,20 @@ def _known_syllables() -> frozenset[str]:
     return frozenset(known)
 
 
+# English given names common in Hong Kong that also spell as Chinese syllables run together (Winnie = win+nie,
+# Calvin = ca+lv+in): on a card they are English names.
+ENGLISH_NAMES = frozenset({
+    "alan", "alice", "allen", "amanda", "amy", "andy", "angel", "angela", "angus", "anne", "annie", "ben", "benny",
+    "bonnie", "calvin", "candy", "carmen", "carol", "carrie", "cathy", "chris", "cindy", "connie", "daisy", "danny",
+    "dennis", "derek", "diana", "elaine", "ellen", "elsa", "eric", "erica", "eva", "fanny", "fiona", "gary",
+    "hannah", "helen", "henry", "irene", "iris", "ivy", "jack", "jackie", "jane", "janet", "jason", "jean", "jenny",
+    "jimmy", "joan", "joanne", "joe", "joey", "john", "johnny", "karen", "kate", "katie", "kelvin", "kenny", "kevin",
+    "kitty", "lena", "leo", "linda", "lisa", "mandy", "maria", "marian", "mona", "nancy", "noel", "peggy", "penny",
+    "rena", "rene", "rita", "ron", "ronnie", "rosa", "rose", "sammy", "sandy", "tina", "tom", "tony", "vivian",
+    "wendy", "winnie",
+})  # fmt: skip
+
+
 @lru_cache(maxsize=8192)
 def _spells_syllables(token: str) -> bool:
     """Whether the token is one or more Chinese syllables run together (Taiman, Chiming): if not, it is an
@@ -207,7 +227,7 @@ def parse(text: str) -> Name:
     chinese = "".join(CJK.findall(simplified(_strip_titles_cjk(re.sub(r"\s+", "", text)))))
     chinese = _strip_titles_cjk(chinese)
     tokens = tuple(_romanized_tokens(CJK.sub(" ", text)))
-    english = frozenset(t for t in tokens if not _spells_syllables(t))
+    english = frozenset(t for t in tokens if t in ENGLISH_NAMES or not _spells_syllables(t))
     return Name(text=text, chinese=chinese, tokens=tokens, english=english)
 
 
@@ -250,9 +270,9 @@ def _against_characters(cjk: Name, roman: Name) -> Agreement:
             if index + width > len(tokens) or candidate not in surnames:
                 continue
             before, after = tokens[:index], tokens[index + width :]
-            # The given name sits right after the surname (CHAN Tai Man, Peter) or right before it (Tai Man Chan).
-            runs = {"".join(after[:n]) for n in range(1, len(after) + 1)}
-            runs |= {"".join(before[n:]) for n in range(len(before))}
+            # The given name is everything after the surname (CHAN Tai Man, Peter) or everything before it (Tai Man
+            # Chan), English names aside: 陳彥 is not Chan Yan-wai.
+            runs = {"".join(t for t in side if t not in roman.english) for side in (before, after)} - {""}
             if givens & runs:
                 return Agreement(True, True, "romanization of the Chinese name")
             others = [t for t in before + after if t not in roman.english]

@@ -135,6 +135,7 @@ def contact_erase(*, actor: User | None, contact: Contact, reason: str) -> Perso
     if contact.status == Contact.Status.ERASED:
         raise IllegalStateError(_("This person has already been erased."))
     label = _("Erased person #%(pk)s") % {"pk": contact.pk}
+    logged = _admin_log_entries(contact)
     touched = {
         f"{eraser.__module__}.{eraser.__name__}": eraser(contact, label) for eraser in references.erasers()
     }
@@ -148,6 +149,8 @@ def contact_erase(*, actor: User | None, contact: Contact, reason: str) -> Perso
     contact.erased_at = timezone.now()
     contact.save()
     Contact.history.filter(id=contact.pk).update(name=placeholder, **_ERASED_VALUES)
+    # The admin's log names what was changed ("陳大文 @ 推介会"): keep that it happened, not who it was.
+    touched["admin.logentry"] = logged.update(object_repr=label, change_message="")
     identity_refresh(contact=contact)
     return PersonalDataLog.objects.create(
         kind=PersonalDataLog.Kind.ERASURE,
@@ -156,6 +159,20 @@ def contact_erase(*, actor: User | None, contact: Contact, reason: str) -> Perso
         reason=reason[:200],
         details={"rows": {key: n for key, n in touched.items() if n}},
     )
+
+
+def _admin_log_entries(contact: Contact):
+    """The admin log rows about the person and about the rows that point at them, read before the handlers run
+    (some delete their rows)."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    about = Q(content_type=ContentType.objects.get_for_model(Contact), object_id=str(contact.pk))
+    for handler in references.handlers():
+        ids = [str(pk) for pk in handler.rows(contact).values_list("pk", flat=True)]
+        if ids and not handler.model._meta.auto_created:
+            about |= Q(content_type=ContentType.objects.get_for_model(handler.model), object_id__in=ids)
+    return LogEntry.objects.filter(pk__in=list(LogEntry.objects.filter(about).values_list("pk", flat=True)))
 
 
 def retention_due(*, now: dt.datetime | None = None):

@@ -183,3 +183,31 @@ def test_the_nightly_rescan_finds_people_registered_at_the_same_moment(orgs):
     assert identity_rescan() == 2
     assert DuplicatePair.objects.get().level == "likely"
     assert {DuplicatePair.objects.get().first_id, DuplicatePair.objects.get().second_id} == {a.pk, b.pk}
+
+
+def test_an_english_name_is_not_offered_against_every_colleague_of_the_same_surname(orgs):
+    from talent.services.rights import contact_erase
+
+    colleagues = [
+        person(f"張{given}", org=orgs["HKUST"]) for given in ("志明", "家豪", "偉強", "美玲", "嘉欣", "子軒")
+    ]
+    tony = with_details(person("Tony Cheung", org=orgs["HKUST"]))
+    assert find_candidates(tony) == []
+    # A handful is still worth a look.
+    for colleague in colleagues[1:]:
+        contact_erase(actor=None, contact=colleague, reason="test")
+    assert [(c.contact, c.level) for c in find_candidates(tony)] == [(colleagues[0], "likely")]
+
+
+def test_a_common_name_alone_is_not_offered_against_everyone_who_bears_it(orgs):
+    from talent import identity
+
+    namesakes = [person("陳志明", phones=[hk_phone()]) for _ in range(identity.NAME_ONLY_CANDIDATES + 2)]
+    probe = with_details(person("陳志明", phones=[hk_phone()]))
+    assert find_candidates(probe) == []
+    # With a phone in common, the one who shares it still stands out.
+    from talent.services.contacts import channel_add
+
+    channel_add(actor=None, contact=probe, kind="phone", raw=namesakes[0].channels.get().raw)
+    found = find_candidates(with_details(probe))
+    assert [(c.contact, c.level) for c in found] == [(namesakes[0], "certain")]

@@ -53,12 +53,18 @@ SAME_PERSON = [
     ("Peter Chan Tai-man", "Taiman Chan"),
     ("Zhang Wei", "Wei Zhang"),
     ("Peter Chan", "Peter Chan Tai Man"),
+    # Hon is a given syllable; only "The Hon." is an honorific
+    ("張翰遠", "CHEUNG Hon-yuen"),
+    ("The Hon. CHEUNG Hon-yuen, JP", "張翰遠"),
 ]
 
 PARTIAL = [
     # an English given name on one side: same surname, nothing contradicts, but not a full agreement
     ("陳大文", "Peter Chan"),
     ("Peter Chan", "Chan Tai Man"),
+    # English names that also spell as syllables run together are English names on a card
+    ("黃俊慧", "Winnie Wong"),
+    ("陳家明", "Calvin Chan"),
 ]
 
 DIFFERENT_PEOPLE = [
@@ -75,6 +81,9 @@ DIFFERENT_PEOPLE = [
     ("Peter Chan", "John Chan"),
     ("John Chan Tai Man", "Peter Chan Tai Man"),
     ("張偉", "Zhang Ming"),
+    # the given name is the whole run, not its first syllable
+    ("陳彥", "Andy CHAN Yan-wai"),
+    ("陳大", "Chan Tai Man"),
 ]
 
 

@@ -201,3 +201,31 @@ def test_mailing_lists_take_only_people_who_consented_and_drop_them_on_withdrawa
     assert list(contacts_reachable_for("mailings")) == [yes]
     consent_withdraw(actor=None, contact=yes, purposes=["mailings"], channel="email")
     assert list(contacts_reachable_for("mailings")) == []
+
+
+def test_erasure_scrubs_the_admin_log_about_the_person_and_their_rows(chan, officer):
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    attendance = Attendance.objects.get(contact=chan)
+    for obj in (chan, attendance):
+        LogEntry.objects.create(
+            user_id=officer.pk,
+            content_type_id=ContentType.objects.get_for_model(obj).pk,
+            object_id=str(obj.pk),
+            object_repr=str(obj),
+            action_flag=CHANGE,
+            change_message=f"changed {obj}",
+        )
+    unrelated = LogEntry.objects.create(
+        user_id=officer.pk,
+        content_type_id=ContentType.objects.get_for_model(officer).pk,
+        object_id=str(officer.pk),
+        object_repr="officer1",
+        action_flag=CHANGE,
+    )
+    contact_erase(actor=officer, contact=chan, reason="the person asked")
+    reprs = set(LogEntry.objects.exclude(pk=unrelated.pk).values_list("object_repr", "change_message"))
+    assert reprs == {(str(Contact.objects.get(pk=chan.pk)), "")}
+    unrelated.refresh_from_db()
+    assert unrelated.object_repr == "officer1"
