@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,8 +19,14 @@ from talent.services.contacts import EDITABLE_FIELDS, identity_refresh
 _FILLABLE = sorted(EDITABLE_FIELDS - {"name"})
 
 
+def _field(name: str) -> Field:
+    field = Contact._meta.get_field(name)
+    assert isinstance(field, Field)  # a concrete column, not a reverse relation
+    return field
+
+
 def _field_value(contact: Contact, name: str):
-    return getattr(contact, contact._meta.get_field(name).attname)
+    return getattr(contact, _field(name).attname)
 
 
 def _lock(*contacts: Contact) -> None:
@@ -47,7 +53,7 @@ def contact_merge(*, actor: User, source: Contact, target: Contact) -> ContactMe
     filled = []
     for name in _FILLABLE:
         if before[name] in ("", None, []) and _field_value(source, name) not in ("", None, []):
-            setattr(target, target._meta.get_field(name).attname, _field_value(source, name))
+            setattr(target, _field(name).attname, _field_value(source, name))
             filled.append(name)
     if filled:
         target.save()
@@ -103,7 +109,7 @@ def contact_merge_undo(*, actor: User, merge: ContactMerge) -> ContactMerge:
     for handler in reversed(references.handlers()):
         handler.undo(recorded.get(handler.key, []), source, target)
     for name, value in merge.changes.get("target_before", {}).items():
-        field = target._meta.get_field(name)
+        field = _field(name)
         setattr(target, field.attname, None if value is None else field.to_python(value))
     target.save()
     source.status = Contact.Status.ACTIVE
