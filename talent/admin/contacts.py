@@ -277,15 +277,3 @@ def _channel_candidates(term: str) -> list[tuple[str, str]]:
     elif not any(ch.isspace() for ch in term):
         candidates.append((ContactChannel.Kind.WECHAT, term.lower()))
     return candidates
-
-
-def _channel_candidates(term: str) -> list[tuple[str, str]]:
-    """The channel values a search term could be, normalized as channels are stored."""
-    candidates = []
-    with contextlib.suppress(ApplicationError):  # not a phone number: maybe an e-mail or WeChat ID
-        candidates.append((ContactChannel.Kind.PHONE, phone_e164(term)))
-    if "@" in term:
-        candidates.append((ContactChannel.Kind.EMAIL, term.lower()))
-    elif not any(ch.isspace() for ch in term):
-        candidates.append((ContactChannel.Kind.WECHAT, term.lower()))
-    return candidates

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -43,7 +43,7 @@ class Contact(models.Model):
     """A person met through the pipeline: a PI, founder, team member or talent."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("contact status", "Active")
         MERGED = "merged", _("Merged into another contact")
         ERASED = "erased", _("Erased")
 
