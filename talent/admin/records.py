@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from talent.admin.base import NoHistoryAdmin
 from talent.models import ConsentText, PersonalDataLog
+from talent.services.consent import consent_text_save
 
 
 @admin.register(ConsentText)
@@ -35,6 +36,9 @@ class ConsentTextAdmin(NoHistoryAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         # A published version is what people have read: it opens read-only. Change it by adding a version.
         return (obj is None or not _published(obj)) and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj: ConsentText, form, change: bool) -> None:
+        consent_text_save(actor=request.user, text=obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         if obj is not None and (_published(obj) or obj.consents.exists()):

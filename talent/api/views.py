@@ -340,4 +340,4 @@ class EventListCreate(generics.ListCreateAPIView):
 
 
 def _staff_ids() -> QuerySet:
-    return get_user_model().objects.only("pk")
+    return get_user_model().objects.only("pk").order_by("pk")  # the same list on every database

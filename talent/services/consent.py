@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.errors import ApplicationError, full_clean_or_error
+from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from talent.models import Consent, ConsentText, Contact, PersonalDataLog, Purpose
 from talent.signals import consent_withdrawn
 
@@ -25,6 +25,22 @@ def consent_text_current() -> ConsentText | None:
         .order_by("-published_on", "-pk")
         .first()
     )
+
+
+@transaction.atomic
+def consent_text_save(*, actor: User | None, text: ConsentText) -> ConsentText:
+    """Add a statement version, or correct one not yet published. A published version is what people have read:
+    it is never changed (publish a new version instead)."""
+    if text.pk is not None:
+        stored = ConsentText.objects.select_for_update().get(pk=text.pk)
+        if stored.published_on <= timezone.localdate():
+            raise IllegalStateError(
+                _("Version %(version)s has been published and cannot be changed: add a new version.")
+                % {"version": stored.version}
+            )
+    full_clean_or_error(text)
+    text.save()
+    return text
 
 
 def consent_current_refresh(*, contact: Contact) -> None:

@@ -161,3 +161,26 @@ def test_identity_document_numbers_are_refused(text):
     )
     with pytest.raises(ApplicationError, match="identity document number"):
         attendance_record(actor=None, event=event, contact=contact, notes=text)
+
+
+def test_a_published_statement_is_never_changed_a_new_version_is_added():
+    from talent.services.consent import consent_text_save
+
+    published = consent_text_current()
+    published.body_en = "Something else"
+    with pytest.raises(IllegalStateError, match="cannot be changed"):
+        consent_text_save(actor=None, text=published)
+    draft = ConsentText(
+        version="2",
+        body_zh_hans="二",
+        body_zh_hant="二",
+        body_en="two",
+        published_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    consent_text_save(actor=None, text=draft)
+    draft.body_en = "two, corrected"
+    consent_text_save(actor=None, text=draft)
+    assert ConsentText.objects.get(version="1").body_en.startswith(
+        "Personal Information Collection Statement"
+    )
+    assert consent_text_current().version == "1"  # the draft is not in force before its date
