@@ -3,18 +3,16 @@ many rows there are; rows are written only through the services (see LeadAdmin.s
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib import admin
-from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_tables import ReadOnlyInline, ReadOnlyTableFormSet, change_url
 from directory.models import Carrier
 from projects.evidence import STAGE_NEEDS
 from projects.models import (
@@ -40,108 +38,6 @@ def document_links(documents) -> str:
         )
         or "—"
     )
-
-
-class ReadOnlyTableFormSet(BaseInlineFormSet):
-    """A formset with no forms: the rows are shown as a plain table (see ReadOnlyInline).
-
-    Building a form and an AdminReadonlyField per cell costs far more than the rows' queries on a lead with a
-    long history; posting the lead page still validates this formset, and with no forms it has nothing to check.
-    """
-
-    columns: list = []
-
-    def initial_form_count(self) -> int:
-        return 0
-
-    def total_form_count(self) -> int:
-        return 0
-
-    @property
-    def table_rows(self) -> list[list[str]]:
-        return [[conditional_escape(cell(obj)) for _label, cell in self.columns] for obj in self.rows()]
-
-    @property
-    def table_labels(self) -> list[str]:
-        return [label for label, _cell in self.columns]
-
-    def rows(self):
-        return self.get_queryset()
-
-    @property
-    def media(self) -> forms.Media:
-        # The formset's own media would build an empty form to ask it; a plain table needs none.
-        return forms.Media()
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Rows created elsewhere (actions, record pages, other services): listed as a table, never edited here.
-
-    `columns` names model fields or methods of the inline, as `fields` would; each becomes a column."""
-
-    template = "admin/projects/readonly_table_inline.html"
-    formset = ReadOnlyTableFormSet
-    extra = 0
-    max_num = 0
-    can_delete = False
-    columns: list[str] = []
-    link_column: str | None = None  # the column that links to the row's own admin page
-
-    def get_fields(self, request, obj=None):
-        return []
-
-    @property
-    def media(self) -> forms.Media:
-        # The inline scripts add and remove form rows; a plain table has none, and merging their media into the
-        # page's once per table is a measurable part of rendering the lead page.
-        return forms.Media()
-
-    def get_formset(self, request, obj=None, **kwargs):
-        kwargs["fields"] = []
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.columns = [self._column(name) for name in self.columns]
-        return formset
-
-    def _column(self, name: str):
-        attr = getattr(self, name, None)
-        if callable(attr):
-            return getattr(attr, "short_description", name), attr
-        field = self.model._meta.get_field(name)
-        # Looked up here once: get_FOO_display() rebuilds (and hashes) the field's whole choice list per call.
-        labels = dict(field.flatchoices) if field.choices else None
-
-        def cell(obj, field=field, link=name == self.link_column):
-            value = getattr(obj, field.name)
-            if labels is not None:
-                value = labels.get(value, value)
-            if value is None or value == "":
-                shown = "—"
-            elif isinstance(value, bool):
-                shown = _yes_no(value)
-            elif isinstance(value, dt.datetime):
-                shown = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-            else:
-                shown = str(value)
-            return format_html('<a href="{}">{}</a>', _change_url(obj), shown) if link else shown
-
-        return field.verbose_name, cell
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-def _yes_no(value: bool) -> str:
-    return gettext("Yes") if value else gettext("No")
-
-
-def _change_url(obj) -> str:
-    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
 # --- Stage history ------------------------------------------------------------------------------------------
@@ -307,7 +203,7 @@ class MilestoneInline(ReadOnlyInline):
 
     @admin.display(description=_("title"))
     def title_shown(self, obj: Milestone) -> str:
-        return format_html('<a href="{}">{}</a>', _change_url(obj), obj.display_title)
+        return format_html('<a href="{}">{}</a>', change_url(obj), obj.display_title)
 
     @admin.display(description=_("due date"))
     def due_shown(self, obj: Milestone) -> str:

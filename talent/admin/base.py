@@ -1,20 +1,15 @@
-"""Pieces the talent admins share: read-only tables on a change page, admins of models without history, and the
-small pages of one-object actions (export, erase, consent withdrawal)."""
+"""Pieces the talent admins share: admins of models without history, links, and the small pages of one-object
+actions (export, erase, consent withdrawal). Read-only tables come from core.admin_tables."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-
-from django import forms
 from django.contrib import admin
-from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
-from django.utils.translation import gettext
+from django.db import models
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ScopedAdmin
+from core.admin_tables import ReadOnlyInline, change_url, local_time, yes_no
 
 
 def adopt(obj, saved) -> None:
@@ -22,18 +17,6 @@ def adopt(obj, saved) -> None:
     for field in type(saved)._meta.concrete_fields:
         setattr(obj, field.attname, getattr(saved, field.attname))
     obj._state.adding = False
-
-
-def change_url(obj) -> str:
-    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-
-
-def yes_no(value: bool) -> str:
-    return gettext("Yes") if value else gettext("No")
-
-
-def local_time(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 class NoHistoryAdmin(ScopedAdmin):
@@ -52,89 +35,46 @@ class NoHistoryAdmin(ScopedAdmin):
         raise Http404
 
 
-class ReadOnlyTableFormSet(BaseInlineFormSet):
-    """A formset with no forms: its rows are shown as a plain table (see ReadOnlyTableInline). Posting the change
-    page validates it, and with no forms it has nothing to check or save."""
+class DefaultStatusFilter(admin.SimpleListFilter):
+    """A status filter that starts on one status (`default`) and offers the others and "All"."""
 
-    columns: list[tuple[str, Callable]] = []
-    # Set by an inline whose rows are not simply those pointing at the instance (a pair has two sides).
-    row_source: Callable | None = None
+    title = _("status")
+    parameter_name = "status"
+    ALL = "all"
+    statuses: type[models.TextChoices]
+    default: str
 
-    def initial_form_count(self) -> int:
-        return 0
+    def lookups(self, request, model_admin):
+        return [*self.statuses.choices, (self.ALL, _("All"))]
 
-    def total_form_count(self) -> int:
-        return 0
+    def value(self):
+        return super().value() or self.default
 
-    @property
-    def table_rows(self) -> list[list[str]]:
-        rows = self.row_source(self.instance) if self.row_source else self.get_queryset()
-        return [[conditional_escape(cell(obj)) for _label, cell in self.columns] for obj in rows]
+    def queryset(self, request, queryset):
+        if self.value() in self.statuses.values:
+            return queryset.filter(status=self.value())
+        return queryset
 
-    @property
-    def table_labels(self) -> list[str]:
-        return [label for label, _cell in self.columns]
-
-    @property
-    def media(self) -> forms.Media:
-        return forms.Media()
-
-
-class ReadOnlyTableInline(admin.TabularInline):
-    """Rows created elsewhere (their own services and pages), listed as a table on the change page.
-
-    `columns` names model fields or methods of the inline; each becomes a column."""
-
-    template = "admin/talent/readonly_table_inline.html"
-    formset = ReadOnlyTableFormSet
-    extra = 0
-    max_num = 0
-    can_delete = False
-    columns: list[str] = []
-
-    def get_fields(self, request, obj=None):
-        return []
-
-    @property
-    def media(self) -> forms.Media:
-        return forms.Media()
-
-    def get_formset(self, request, obj=None, **kwargs):
-        kwargs["fields"] = []
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.columns = [self._column(name, request) for name in self.columns]
-        return formset
-
-    def _column(self, name: str, request):
-        attr = getattr(self, name, None)
-        if callable(attr):
-            return getattr(attr, "short_description", name), lambda obj, attr=attr: attr(obj, request)
-        field = self.model._meta.get_field(name)
-        labels = dict(field.flatchoices) if field.choices else None
-
-        def cell(obj, field=field):
-            value = getattr(obj, field.name)
-            if labels is not None:
-                value = labels.get(value, value)
-            if value is None or value == "":
-                return "—"
-            if isinstance(value, bool):
-                return yes_no(value)
-            if isinstance(value, dt.datetime):
-                return local_time(value)
-            return str(value)
-
-        return field.verbose_name, cell
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
 
 def link(url: str, text) -> str:
     return format_html('<a href="{}">{}</a>', url, text)
+
+
+__all__ = [
+    "DefaultStatusFilter",
+    "NoHistoryAdmin",
+    "ReadOnlyInline",
+    "adopt",
+    "change_url",
+    "link",
+    "local_time",
+    "yes_no",
+]

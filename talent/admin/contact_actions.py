@@ -135,7 +135,7 @@ class ContactActionsMixin:
             "media": form.media if form is not None else forms.Media(),
             **extra,
         }
-        return TemplateResponse(request, "admin/talent/contact/action_form.html", context)
+        return TemplateResponse(request, "admin/object_action_form.html", context)
 
     def _perform(self, request: HttpRequest, perform: Callable[[], Any]) -> bool:
         try:

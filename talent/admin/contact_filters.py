@@ -8,37 +8,18 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from talent.admin.base import DefaultStatusFilter
 from talent.admin.display import PURPOSE_SHORT
 from talent.admin.masking import shown
 from talent.models import Attendance, Contact, ContactChannel, Purpose
 from talent.selectors import events_visible_to
 
 
-class ContactStatusFilter(admin.SimpleListFilter):
+class ContactStatusFilter(DefaultStatusFilter):
     """Active contacts unless asked otherwise: merged and erased records are kept, not worked with."""
 
-    title = _("status")
-    parameter_name = "status"
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [*Contact.Status.choices, (self.ALL, _("All"))]
-
-    def value(self):
-        return super().value() or Contact.Status.ACTIVE
-
-    def queryset(self, request, queryset):
-        if self.value() in Contact.Status.values:
-            return queryset.filter(status=self.value())
-        return queryset
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
+    statuses = Contact.Status
+    default = Contact.Status.ACTIVE
 
 
 class ConsentFilter(admin.SimpleListFilter):

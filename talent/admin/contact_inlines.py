@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
-from talent.admin.base import ReadOnlyTableInline, change_url, link
+from talent.admin.base import ReadOnlyInline, change_url, link
 from talent.admin.display import purposes_text
 from talent.admin.masking import may_see_personal_data, shown
 from talent.models import (
@@ -156,7 +156,7 @@ class AffiliationInline(admin.TabularInline):
         return active and super().has_add_permission(request, obj)
 
 
-class AttendanceTable(ReadOnlyTableInline):
+class AttendanceTable(ReadOnlyInline):
     model = Attendance
     columns = ["event_link", "method", "grade", "next_action", "next_action_on", "captured_by", "created_at"]
     verbose_name_plural = _("events attended")
@@ -167,11 +167,11 @@ class AttendanceTable(ReadOnlyTableInline):
         )
 
     @admin.display(description=_("event"))
-    def event_link(self, attendance: Attendance, request) -> str:
+    def event_link(self, attendance: Attendance) -> str:
         return link(change_url(attendance), attendance.event)
 
 
-class ConsentTable(ReadOnlyTableInline):
+class ConsentTable(ReadOnlyInline):
     model = Consent
     columns = ["recorded_at", "kind", "purposes", "channel", "statement", "evidence", "recorded_by"]
     verbose_name_plural = _("consent records")
@@ -180,15 +180,15 @@ class ConsentTable(ReadOnlyTableInline):
         return super().get_queryset(request).select_related("text", "recorded_by")
 
     @admin.display(description=_("purposes in force"))
-    def purposes(self, consent: Consent, request) -> str:
+    def purposes(self, consent: Consent) -> str:
         return purposes_text(consent)
 
     @admin.display(description=_("statement version"))
-    def statement(self, consent: Consent, request) -> str:
+    def statement(self, consent: Consent) -> str:
         return consent.text.version
 
 
-class DuplicateTable(ReadOnlyTableInline):
+class DuplicateTable(ReadOnlyInline):
     """The pairs of the review queue this person is in, either side, with the other person visible to the user."""
 
     model = DuplicatePair
@@ -207,12 +207,12 @@ class DuplicateTable(ReadOnlyTableInline):
         )
 
     @admin.display(description=_("other contact"))
-    def other(self, pair: DuplicatePair, request) -> str:
+    def other(self, pair: DuplicatePair) -> str:
         other = pair.second if pair.first_id == self.contact_id else pair.first
         return link(change_url(other), other)
 
     @admin.display(description=_("review"))
-    def review(self, pair: DuplicatePair, request) -> str:
+    def review(self, pair: DuplicatePair) -> str:
         return link(change_url(pair), gettext("Review"))
 
     def get_formset(self, request, obj=None, **kwargs):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
-from talent.admin.base import NoHistoryAdmin, change_url, link, local_time
+from talent.admin.base import DefaultStatusFilter, NoHistoryAdmin, change_url, link, local_time
 from talent.admin.display import consent_summary_text, reasons_shown
 from talent.admin.masking import shown
 from talent.models import Affiliation, Attendance, Contact, ContactChannel, ContactMerge, DuplicatePair
@@ -49,31 +49,11 @@ def _both_visible(user, queryset: QuerySet, first: str, second: str) -> QuerySet
     return queryset.filter(**{f"{first}__in": ids, f"{second}__in": ids})
 
 
-class PairStatusFilter(admin.SimpleListFilter):
+class PairStatusFilter(DefaultStatusFilter):
     """Open pairs unless asked otherwise: the queue is what is left to decide."""
 
-    title = _("status")
-    parameter_name = "status"
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [*DuplicatePair.Status.choices, (self.ALL, _("All"))]
-
-    def value(self):
-        return super().value() or DuplicatePair.Status.OPEN
-
-    def queryset(self, request, queryset):
-        if self.value() in DuplicatePair.Status.values:
-            return queryset.filter(status=self.value())
-        return queryset
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
+    statuses = DuplicatePair.Status
+    default = DuplicatePair.Status.OPEN
 
 
 class PairChangeList(ChangeList):
