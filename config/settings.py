@@ -172,12 +172,16 @@ CELERY_BEAT_SCHEDULE = {
     "talent-retention": {"task": "talent.tasks.retention", "schedule": 86400.0},
     # Once a day: people registered at the same moment did not see each other; match the last two days again.
     "talent-identity-rescan": {"task": "talent.tasks.identity_rescan", "schedule": 86400.0},
+    # Once a day: submission keys past SUBMISSION_KEY_DAYS are forgotten.
+    "talent-submissions-purge": {"task": "talent.tasks.submissions_purge", "schedule": 86400.0},
 }
 
 # --- Personal data ------------------------------------------------------------------------------------------------
 # A contact nobody has met, written to or linked to a live lead for this many days is anonymized by the nightly
 # retention task. 0 switches the task off.
 CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=3 * 365)
+# How long a submission key (Idempotency-Key, a capture's client key) is remembered: a retry within it replays.
+SUBMISSION_KEY_DAYS = env.int("SUBMISSION_KEY_DAYS", default=7)
 
 # --- Reminders ------------------------------------------------------------------------------------------------
 # How often the sweep writes due reminder rows and hands deliverable ones to workers.

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 
-from core.errors import ApplicationError, IllegalStateError
+from core.errors import ApplicationError, IdempotencyMismatchError, IllegalStateError
 
 # --- Errors ---------------------------------------------------------------------------------------------------
 
@@ -46,6 +46,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         renamed = getattr(context.get("view"), "service_field_names", {})
         field = renamed.get(exc.field, exc.field) or api_settings.NON_FIELD_ERRORS_KEY
         code = status.HTTP_409_CONFLICT if isinstance(exc, IllegalStateError) else status.HTTP_400_BAD_REQUEST
+        if isinstance(exc, IdempotencyMismatchError):
+            code = status.HTTP_422_UNPROCESSABLE_ENTITY
         set_rollback()
         return Response({field: [exc.message]}, status=code)
     if isinstance(exc, DjangoValidationError):

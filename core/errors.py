@@ -31,3 +31,7 @@ def full_clean_or_error(instance, **kwargs) -> None:
             field=None if field == NON_FIELD_ERRORS else field,
             extra={"errors": errors},
         ) from exc
+
+
+class IdempotencyMismatchError(ApplicationError):
+    """A submission key used again with a different body (HTTP 422)."""

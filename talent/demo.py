@@ -21,6 +21,7 @@ from talent.models import (
     DuplicatePair,
     PersonalDataLog,
     RecruitmentEvent,
+    Submission,
 )
 
 SURNAMES = ["陳", "黃", "李", "張", "梁", "何", "劉", "曾", "葉", "區", "吳", "麥"]
@@ -185,6 +186,7 @@ def clear() -> None:
         DuplicatePair,
         ContactMerge,
         PersonalDataLog,
+        Submission,
         Contact,
         RecruitmentEvent,
     )

@@ -22,3 +22,11 @@ def identity_rescan() -> int:
     from talent.services.contacts import identity_rescan as rescan
 
     return rescan(since=timezone.now() - dt.timedelta(days=2))
+
+
+@shared_task(acks_late=True)
+def submissions_purge() -> int:
+    """Nightly: forget submission keys past SUBMISSION_KEY_DAYS."""
+    from talent.services.submissions import submissions_purge as purge
+
+    return purge()

@@ -10,6 +10,7 @@ from talent.models.contacts import (
 )
 from talent.models.events import Attendance, RecruitmentEvent
 from talent.models.identity import LEVEL_ORDER, ContactMerge, DuplicatePair, Level, PersonalDataLog
+from talent.models.submissions import Submission
 
 __all__ = [
     "LEVEL_ORDER",
@@ -28,4 +29,5 @@ __all__ = [
     "Purpose",
     "RecruitmentEvent",
     "Residency",
+    "Submission",
 ]

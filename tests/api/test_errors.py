@@ -62,3 +62,11 @@ def test_malformed_json_is_400_not_500(api, world):
 def test_an_unsupported_method_is_405(api, world):
     api.force_login(world.officer_a)
     assert api.delete(f"/api/v1/leads/{world.lead.pk}/transitions/").status_code == 405
+
+
+def test_a_reused_submission_key_with_another_body_answers_422():
+    from core.api import exception_handler
+    from core.errors import IdempotencyMismatchError
+
+    response = exception_handler(IdempotencyMismatchError("used", field="idempotency_key"), {})
+    assert (response.status_code, response.data) == (422, {"idempotency_key": ["used"]})
