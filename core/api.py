@@ -80,6 +80,9 @@ _ERROR_RESPONSES = {
     409: OpenApiResponse(
         _FIELD_ERRORS_SCHEMA, description=_("The object's state does not allow the change.")
     ),
+    422: OpenApiResponse(
+        _FIELD_ERRORS_SCHEMA, description=_("The Idempotency-Key was already used with a different body.")
+    ),
 }
 
 

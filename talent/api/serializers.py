@@ -21,6 +21,7 @@ from directory.models import Holiday, Organization
 from talent.masking import mask, may_see_personal_data, reasons_text
 from talent.models import (
     Affiliation,
+    Attendance,
     Contact,
     ContactChannel,
     ContactMerge,
@@ -332,3 +333,75 @@ class EventSerializer(serializers.ModelSerializer):
 
 def _within(day: dt.date, start: dt.date, end: dt.date) -> bool:
     return start <= day <= end
+
+
+# --- Attendances --------------------------------------------------------------------------------------------------
+
+
+class PersonInputSerializer(serializers.Serializer):
+    """A person met for the first time, registered with the attendance."""
+
+    name = serializers.CharField(max_length=100)
+    name_romanized = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    english_name = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False, allow_null=True
+    )
+    phones = serializers.ListField(child=serializers.CharField(max_length=254), required=False)
+    emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False)
+    wechat = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attendance
+        fields = [
+            "id",
+            "event",
+            "contact",
+            "session",
+            "method",
+            "grade",
+            "next_action",
+            "next_action_on",
+            "notes",
+            "captured_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class AttendanceCreateSerializer(serializers.ModelSerializer):
+    """Who was met (a known contact, or a new person) and what came of it."""
+
+    contact = VisibleObjectField(
+        scope=contacts_visible_to,
+        queryset=Contact.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("A contact you can see; or describe a new person in `person`."),
+    )
+    person = PersonInputSerializer(required=False, write_only=True)
+
+    class Meta:
+        model = Attendance
+        fields = ["contact", "person", "session", "method", "grade", "next_action", "next_action_on", "notes"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if bool(attrs.get("contact")) == bool(attrs.get("person")):
+            raise serializers.ValidationError(
+                {"contact": [_("Name a known contact or describe a new person in `person`, one of the two.")]}
+            )
+        return attrs
+
+
+class AttendanceCreatedSerializer(AttendanceSerializer):
+    possible_duplicates = serializers.SerializerMethodField()
+
+    class Meta(AttendanceSerializer.Meta):
+        fields = [*AttendanceSerializer.Meta.fields, "possible_duplicates"]
+        read_only_fields = fields
+
+    @extend_schema_field(PossibleDuplicatesSerializer)
+    def get_possible_duplicates(self, attendance: Attendance) -> dict[str, Any]:
+        return self.context["possible_duplicates"]

@@ -11,4 +11,5 @@ urlpatterns = [
     # Merges the contact in the path INTO the one named by the body's `into`.
     path("contacts/<int:id>/merge/", views.ContactMergeInto.as_view(), name="contact-merge"),
     path("events/", views.EventListCreate.as_view(), name="event-list"),
+    path("events/<int:id>/attendances/", views.EventAttendances.as_view(), name="event-attendances"),
 ]

@@ -23,6 +23,8 @@ from core.api import error_responses
 from directory.models import Organization
 from talent import identity
 from talent.api.serializers import (
+    AttendanceCreatedSerializer,
+    AttendanceCreateSerializer,
     CandidateSerializer,
     ContactCreatedSerializer,
     ContactCreateSerializer,
@@ -37,6 +39,7 @@ from talent.selectors import ALL_CONTACTS_PERMISSION, contacts_visible_to, event
 from talent.services import contacts as contact_services
 from talent.services import events as event_services
 from talent.services.merge import contact_merge
+from talent.services.submissions import submit_once
 
 CONTACT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("The contact's id."))
 
@@ -341,3 +344,84 @@ class EventListCreate(generics.ListCreateAPIView):
 
 def _staff_ids() -> QuerySet:
     return get_user_model().objects.only("pk").order_by("pk")  # the same list on every database
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=_(
+        "A key of the client's choosing: the same key and body again returns the first answer and records nothing "
+        "more; the same key with another body is 422."
+    ),
+)
+EVENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("The event's id."))
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary=_("Record a person met at an event"),
+        description=_(
+            "A known contact (`contact`) or a new person (`person`, registered with the attendance; possible "
+            "duplicates go to the review queue and are only hinted to event staff). One attendance per person and "
+            "event (409 for a merged or erased contact, 400 when already recorded)."
+        ),
+        parameters=[EVENT_ID, IDEMPOTENCY_KEY],
+        request=AttendanceCreateSerializer,
+        responses={201: AttendanceCreatedSerializer, **error_responses(400, 403, 404, 409, 422)},
+    )
+)
+class EventAttendances(generics.GenericAPIView):
+    lookup_url_kwarg = "id"
+    filter_backends: list = []
+    pagination_class = None
+    serializer_class = AttendanceCreateSerializer
+    required_permissions = {"POST": ["talent.add_attendance"]}
+    service_field_names = {"phone": "person", "email": "person", "wechat": "person"}
+
+    def get_queryset(self) -> QuerySet[RecruitmentEvent]:
+        if getattr(self, "swagger_fake_view", False):
+            return RecruitmentEvent.objects.none()
+        return events_visible_to(self.request.user)
+
+    def post(self, request, *args, **kwargs) -> Response:
+        event = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+
+        def perform() -> tuple[int, dict[str, Any]]:
+            with transaction.atomic():
+                contact = fields.pop("contact", None) or _register_person(request.user, fields.pop("person"))
+                fields.pop("person", None)
+                attendance = event_services.attendance_record(
+                    actor=request.user, event=event, contact=contact, **fields
+                )
+            context = {
+                **self.get_serializer_context(),
+                "possible_duplicates": _possible_duplicates(request.user, contact),
+            }
+            return status.HTTP_201_CREATED, dict(
+                AttendanceCreatedSerializer(attendance, context=context).data
+            )
+
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            code, answer = perform()
+            return Response(answer, status=code)
+        code, answer, replayed = submit_once(
+            scope=f"user:{request.user.pk} POST {request.path}", key=key, body=request.data, perform=perform
+        )
+        return Response(answer, status=code, headers={"Idempotent-Replayed": "true"} if replayed else None)
+
+
+def _register_person(user, person: dict[str, Any]) -> Contact:
+    channels = [
+        *(contact_services.ChannelInput(ContactChannel.Kind.PHONE, raw) for raw in person.pop("phones", [])),
+        *(contact_services.ChannelInput(ContactChannel.Kind.EMAIL, raw) for raw in person.pop("emails", [])),
+    ]
+    wechat = person.pop("wechat", "").strip()
+    if wechat:
+        channels.append(contact_services.ChannelInput(ContactChannel.Kind.WECHAT, wechat))
+    return contact_services.contact_create(actor=user, channels=channels, **person)

@@ -147,3 +147,77 @@ def test_bad_input_is_a_400_naming_the_field(api, world, body, errors):
     assert response.status_code == 400
     assert response.json() == errors
     assert not RecruitmentEvent.objects.exists()
+
+
+# --- Attendances ----------------------------------------------------------------------------------------------------
+
+
+def test_a_recorder_records_a_new_person_at_their_event_and_gets_404_at_another(api, world, events):
+    fair, roadshow = events
+    api.force_login(world.recorder)
+    body = {"person": {"name": "黃嘉欣", "phones": ["6123 4567"]}, "grade": "A", "method": "card"}
+    response = api.post(f"/api/v1/events/{fair.pk}/attendances/", body, format="json")
+    assert response.status_code == 201
+    created = response.json()
+    assert (created["event"], created["grade"], created["captured_by"]) == (fair.pk, "A", world.recorder.pk)
+    assert created["possible_duplicates"] == {"hint": False, "message": ""}
+    assert api.get(f"/api/v1/contacts/{created['contact']}/").status_code == 200
+    response = api.post(f"/api/v1/events/{roadshow.pk}/attendances/", body, format="json")
+    assert response.status_code == 404
+
+
+def test_an_officer_records_a_known_contact_once_per_event(api, world, events):
+    fair, _roadshow = events
+    known = contact_create(actor=world.officer_a, name="何家豪")
+    api.force_login(world.officer_a)
+    url = f"/api/v1/events/{fair.pk}/attendances/"
+    assert api.post(url, {"contact": known.pk, "grade": "B"}, format="json").status_code == 201
+    response = api.post(url, {"contact": known.pk}, format="json")
+    assert (response.status_code, list(response.json())) == (400, ["contact"])
+    response = api.post(url, {"grade": "B"}, format="json")
+    assert response.json() == {
+        "contact": ["Name a known contact or describe a new person in `person`, one of the two."]
+    }
+
+
+def test_a_report_viewer_has_no_rights_to_record_attendance(api, world, events):
+    fair, _roadshow = events
+    viewer = join(make_user(Role.REPORT_VIEWER, username="viewer"), world.unit_a)
+    api.force_login(viewer)
+    response = api.post(
+        f"/api/v1/events/{fair.pk}/attendances/", {"person": {"name": "黃嘉欣"}}, format="json"
+    )
+    assert response.status_code == 403
+
+
+def test_a_retried_capture_with_its_key_records_once_and_another_body_is_422(api, world, events):
+    fair, _roadshow = events
+    api.force_login(world.recorder)
+    url = f"/api/v1/events/{fair.pk}/attendances/"
+    body = {"person": {"name": "黃嘉欣", "phones": ["6123 4567"]}, "grade": "A"}
+    first = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="tap-1")
+    again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="tap-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert fair.attendances.filter(contact__name="黃嘉欣").count() == 1
+    other = api.post(url, {"person": {"name": "李美玲"}}, format="json", HTTP_IDEMPOTENCY_KEY="tap-1")
+    assert (other.status_code, other.json()) == (
+        422,
+        {"idempotency_key": ["This submission key was already used with different content."]},
+    )
+    assert not fair.attendances.filter(contact__name="李美玲").exists()
+
+
+def test_a_bad_phone_for_a_new_person_is_a_400_and_records_nothing(api, world, events):
+    fair, _roadshow = events
+    api.force_login(world.recorder)
+    response = api.post(
+        f"/api/v1/events/{fair.pk}/attendances/",
+        {"person": {"name": "黃嘉欣", "phones": ["12345"]}},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="tap-2",
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["person"]
+    assert not RecruitmentEvent.objects.get(pk=fair.pk).attendances.filter(contact__name="黃嘉欣").exists()

@@ -26,6 +26,7 @@ CONTRACT_PATHS = {
     "/api/v1/contacts/{id}/duplicates/",
     "/api/v1/contacts/{id}/merge/",
     "/api/v1/events/",
+    "/api/v1/events/{id}/attendances/",
 }
 
 
@@ -73,6 +74,7 @@ def test_every_operation_declares_its_error_responses(api, world):
         ("POST", "/api/v1/contacts/{id}/merge/"): ["400", "403", "404", "409"],
         ("GET", "/api/v1/events/"): ["400", "403", "404"],
         ("POST", "/api/v1/events/"): ["400", "403"],
+        ("POST", "/api/v1/events/{id}/attendances/"): ["400", "403", "404", "409", "422"],
     }
 
 
