@@ -180,19 +180,7 @@ class ContactListCreate(generics.ListCreateAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
-        channels = [
-            *(
-                contact_services.ChannelInput(ContactChannel.Kind.PHONE, raw)
-                for raw in fields.pop("phones", [])
-            ),
-            *(
-                contact_services.ChannelInput(ContactChannel.Kind.EMAIL, raw)
-                for raw in fields.pop("emails", [])
-            ),
-        ]
-        wechat = fields.pop("wechat", "").strip()
-        if wechat:
-            channels.append(contact_services.ChannelInput(ContactChannel.Kind.WECHAT, wechat))
+        channels = _channels_from(fields)
         affiliations = [dict(affiliation) for affiliation in fields.pop("affiliations", [])]
         event = fields.pop("event", None)
         if event is None and not request.user.has_perm(ALL_CONTACTS_PERMISSION):
@@ -416,12 +404,18 @@ class EventAttendances(generics.GenericAPIView):
         return Response(answer, status=code, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
 
-def _register_person(user, person: dict[str, Any]) -> Contact:
+def _channels_from(fields: dict[str, Any]) -> list[contact_services.ChannelInput]:
+    """Take the request's `phones`, `emails` and `wechat` out of the fields, as the services' channel inputs."""
     channels = [
-        *(contact_services.ChannelInput(ContactChannel.Kind.PHONE, raw) for raw in person.pop("phones", [])),
-        *(contact_services.ChannelInput(ContactChannel.Kind.EMAIL, raw) for raw in person.pop("emails", [])),
+        *(contact_services.ChannelInput(ContactChannel.Kind.PHONE, raw) for raw in fields.pop("phones", [])),
+        *(contact_services.ChannelInput(ContactChannel.Kind.EMAIL, raw) for raw in fields.pop("emails", [])),
     ]
-    wechat = person.pop("wechat", "").strip()
+    wechat = fields.pop("wechat", "").strip()
     if wechat:
         channels.append(contact_services.ChannelInput(ContactChannel.Kind.WECHAT, wechat))
+    return channels
+
+
+def _register_person(user, person: dict[str, Any]) -> Contact:
+    channels = _channels_from(person)
     return contact_services.contact_create(actor=user, channels=channels, **person)

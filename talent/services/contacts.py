@@ -266,10 +266,9 @@ def identity_refresh(*, contact: Contact) -> list[identity.Candidate]:
             pair.level, pair.score, pair.reasons = candidate.level, candidate.score, list(candidate.reasons)
             pair.save(update_fields=["level", "score", "reasons"])
     stale = [
-        pk
+        pair.pk
         for ids, pair in existing.items()
         if ids not in seen and pair.status == DuplicatePair.Status.OPEN
-        for pk in [pair.pk]
     ]
     if stale:
         DuplicatePair.objects.filter(pk__in=stale).delete()

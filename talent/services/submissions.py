@@ -19,11 +19,17 @@ from core.errors import ApplicationError, IdempotencyMismatchError, IllegalState
 from talent.models import Submission
 
 
+class _Encoder(DjangoJSONEncoder):
+    def default(self, o: Any) -> Any:
+        try:
+            return super().default(o)
+        except TypeError:
+            return repr(o)  # an uploaded file in a multipart body: its name and type, never a 500
+
+
 def fingerprint(body: Any) -> str:
     """The same body in any key order, spacing or encoding gives the same fingerprint."""
-    canonical = json.dumps(
-        body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder
-    )
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), cls=_Encoder)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

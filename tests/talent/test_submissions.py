@@ -83,6 +83,13 @@ def test_the_fingerprint_ignores_key_order_and_spacing():
     assert fingerprint({"a": 1}) != fingerprint({"a": 2})
 
 
+def test_a_body_with_an_uploaded_file_still_has_a_fingerprint():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    card = SimpleUploadedFile("card.jpg", b"...", content_type="image/jpeg")
+    assert fingerprint({"card": card}) == fingerprint({"card": card})
+
+
 @pytest.mark.django_db
 def test_old_keys_are_forgotten(settings):
     settings.SUBMISSION_KEY_DAYS = 7
