@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import IllegalStateError
+from core.imports.values import safe_cell
 from talent import references
 from talent.models import Attendance, Consent, Contact, PersonalDataLog
 from talent.references import _plain
@@ -97,15 +98,6 @@ def contact_export(*, actor: User | None, contact: Contact) -> dict[str, Any]:
     )
 
 
-def _cell(value: Any) -> Any:
-    """A value as a spreadsheet cell; text that a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, (list, dict)):
-        value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def export_workbook(data: dict[str, Any]) -> bytes:
     """The export as an XLSX workbook: one sheet per section, a header row of field names."""
     from openpyxl import Workbook
@@ -121,7 +113,7 @@ def export_workbook(data: dict[str, Any]) -> bytes:
         columns = list(dict.fromkeys(key for row in rows for key in row))
         sheet.append(columns)
         for row in rows:
-            sheet.append([_cell(row.get(column)) for column in columns])
+            sheet.append([safe_cell(row.get(column)) for column in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

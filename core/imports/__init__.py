@@ -1,0 +1,1 @@
+"""Spreadsheet imports: reading files, parsing cells, and the validate → preview → commit engine."""
