@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.InternetFacingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -174,6 +175,8 @@ CELERY_BEAT_SCHEDULE = {
     "talent-identity-rescan": {"task": "talent.tasks.identity_rescan", "schedule": 86400.0},
     # Once a day: submission keys past SUBMISSION_KEY_DAYS are forgotten.
     "talent-submissions-purge": {"task": "talent.tasks.submissions_purge", "schedule": 86400.0},
+    # Hourly: uploaded import files of committed jobs, and of jobs older than IMPORT_FILE_DAYS, are deleted.
+    "imports-purge": {"task": "core.tasks.imports_purge", "schedule": 3600.0},
 }
 
 # --- Personal data ------------------------------------------------------------------------------------------------
@@ -182,6 +185,36 @@ CELERY_BEAT_SCHEDULE = {
 CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=3 * 365)
 # How long a submission key (Idempotency-Key, a capture's client key) is remembered: a retry within it replays.
 SUBMISSION_KEY_DAYS = env.int("SUBMISSION_KEY_DAYS", default=7)
+
+# --- Events: the QR form and quick capture ------------------------------------------------------------------------
+# The internet-facing setting (DESIGN §7): the same code serving only the attendees' QR form, quick capture (with
+# the sign-in page recorders need) and static files; every other path answers 404.
+INTERNET_FACING = env.bool("INTERNET_FACING", default=False)
+INTERNET_FACING_PATHS = (
+    "/r/",
+    "/m/capture/",
+    "/admin/login/",
+    "/admin/logout/",
+    "/i18n/",
+    "/static/",
+    "/healthz",
+)
+# The address printed in the events' QR codes (the internet-facing host); empty = the address the page came from.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+# QR form posts per client address and window (seconds). A venue's Wi-Fi puts a whole hall behind one address.
+REGISTRATION_THROTTLE = (
+    env.int("REGISTRATION_THROTTLE_COUNT", default=60),
+    env.int("REGISTRATION_THROTTLE_SECONDS", default=600),
+)
+# Reverse proxies in front of the web processes: the client address is read that far from the right of
+# X-Forwarded-For (0: REMOTE_ADDR).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+# --- Imports ------------------------------------------------------------------------------------------------------
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20000)
+# Uploaded files of uncommitted imports are kept this long (the preview can be committed until then).
+IMPORT_FILE_DAYS = env.int("IMPORT_FILE_DAYS", default=7)
 
 # --- Reminders ------------------------------------------------------------------------------------------------
 # How often the sweep writes due reminder rows and hands deliverable ones to workers.

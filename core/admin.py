@@ -104,3 +104,6 @@ class ReferenceAdmin(ScopedAdmin):
 
 
 admin.site.site_header = admin.site.site_title = "苏港通 · Suzhou–HK Pipeline"
+
+# Registers the imports admin (ImportJob); it lives beside the engine it drives.
+from core.imports import admin as imports_admin  # noqa: E402, F401
