@@ -7,6 +7,9 @@ class TalentConfig(AppConfig):
     verbose_name = _("Talent and events")
 
     def ready(self) -> None:
+        from core.imports import registry
         from talent.handlers import register_talent_handlers
+        from talent.imports import SignInSheetImporter
 
         register_talent_handlers()
+        registry.register(SignInSheetImporter)  # registering the same class again is harmless

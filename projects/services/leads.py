@@ -105,11 +105,13 @@ def lead_create(
     competing_locations: Iterable[Organization] = (),
     occurred_at: dt.datetime | None = None,
     allow_duplicate: bool = False,
+    imported: bool = False,
     **fields: Any,
 ) -> Lead:
     """Register a lead at the first stage of its track; the actor owns it unless another owner is named.
     A lead already registered (same credit code, HK company number, or organization and name) is refused,
-    unless a manager passes `allow_duplicate`."""
+    unless a manager passes `allow_duplicate`. `imported` (the ledger import) flags the registration as imported
+    history: like every imported move it creates no milestones."""
     _refuse_unknown_fields(fields)
     owner = owner or actor
     lead_check_ownership(actor=actor, owner=owner, owning_unit=owning_unit)
@@ -148,7 +150,7 @@ def lead_create(
     lead.co_owners.set([u for u in co_owners if u.pk != owner.pk])
     _set_competing_locations(lead, competing_locations)
     change = StageChange.objects.create(
-        lead=lead, from_stage="", to_stage=lead.stage, actor=actor, occurred_at=occurred_at
+        lead=lead, from_stage="", to_stage=lead.stage, actor=actor, occurred_at=occurred_at, imported=imported
     )
     milestones_for_move(change=change)
     return lead
