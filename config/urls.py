@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
+    path("", include("talent.urls")),
     path("", include("projects.urls")),
     path("", include("reminders.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

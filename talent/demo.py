@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import string
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -58,6 +60,11 @@ def _phone(rng) -> str:
             return number
 
 
+def _demo_key(ctx: DemoContext, name: str) -> str:
+    generator = random.Random(f"{name}:{ctx.today.isoformat()}")
+    return "".join(generator.choice(string.ascii_letters + string.digits) for _ in range(16))
+
+
 def seed(ctx: DemoContext) -> None:
     universities = list(Organization.objects.filter(kind=Organization.Kind.UNIVERSITY).order_by("name"))
     events = []
@@ -72,6 +79,9 @@ def seed(ctx: DemoContext) -> None:
             venue=name[name.index("（") + 1 : -1] if "（" in name else "",
             starts_on=starts,
             ends_on=starts + timedelta(days=length - 1),
+            # Drawn from a generator of its own, so the dataset stays the same for a seed and the draws of
+            # everything seeded after the events do not shift.
+            registration_key=_demo_key(ctx, name),
         )
         event.assigned_staff.set([ctx.users[u] for u in staff])
         events.append(event)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from directory.models import Holiday, Region
-from talent.models import Attendance, Contact, RecruitmentEvent
+from talent.models import Attendance, Contact, DuplicatePair, RecruitmentEvent
 
 ALL_CONTACTS_PERMISSION = "talent.view_all_contacts"
 PERSONAL_DATA_PERMISSION = "talent.view_personal_data"
@@ -44,6 +44,13 @@ def contacts_visible_to(user, queryset: QuerySet[Contact] | None = None) -> Quer
         return queryset
     met = Attendance.objects.filter(event__in=events_visible_to(user)).values("contact_id")
     return queryset.filter(pk__in=met)
+
+
+def has_open_duplicate(contact: Contact) -> bool:
+    """Whether the review queue holds an open pair with this person: all a capture may tell its recorder."""
+    return DuplicatePair.objects.filter(
+        Q(first=contact) | Q(second=contact), status=DuplicatePair.Status.OPEN
+    ).exists()
 
 
 def attendances_visible_to(user, queryset: QuerySet[Attendance] | None = None) -> QuerySet[Attendance]:

@@ -15,6 +15,9 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -38,6 +41,7 @@ from talent.services.events import (
     event_create,
     event_update,
 )
+from talent.views import LANGUAGES, qr_svg, registration_url
 
 # Holidays this many days either side of an event are shown with it: people are away around them too.
 HOLIDAY_MARGIN = dt.timedelta(days=7)
@@ -91,6 +95,7 @@ class RecruitmentEventAdmin(ScopedAdmin):
             {"fields": ["name", "kind", ("city", "venue"), ("starts_on", "ends_on"), "organizer", "carrier"]},
         ),
         (_("Staff"), {"fields": ["assigned_staff"]}),
+        (_("Self-registration by QR code"), {"fields": ["registration_open"]}),
         (_("Notes"), {"fields": ["notes"]}),
     ]
 
@@ -107,14 +112,56 @@ class RecruitmentEventAdmin(ScopedAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.fieldsets_base
+        staff, registration, notes = self.fieldsets_base[1:]
         return [
             self.fieldsets_base[0],
             (_("Hong Kong public holidays around the event"), {"fields": ["hk_holidays"]}),
-            *self.fieldsets_base[1:],
+            staff,
+            (registration[0], {"fields": ["registration_open", "registration_links"]}),
+            notes,
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["hk_holidays"] if obj else []
+        return ["hk_holidays", "registration_links"] if obj else []
+
+    @admin.display(description=_("links"))
+    def registration_links(self, event: RecruitmentEvent) -> str:
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a> · <a href="{}" target="_blank">{}</a> · '
+            '<a href="{}">{}</a>',
+            reverse("talent:register", args=[event.registration_key]),
+            gettext("Open the form"),
+            reverse("admin:talent_recruitmentevent_qr", args=[event.pk]),
+            gettext("Print the QR code"),
+            f"{reverse('admin:core_importjob_add')}?kind=talent.signin&options-event={event.pk}",
+            gettext("Import a paper sign-in sheet"),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/qr/",
+                self.admin_site.admin_view(self.qr_view),
+                name="talent_recruitmentevent_qr",
+            ),
+            *super().get_urls(),
+        ]
+
+    def qr_view(self, request, object_id: str):
+        """A page to print and put up at the venue: the event, the code, the address under it."""
+        event = self.get_object(request, object_id)
+        if event is None or not self.has_view_permission(request, event):
+            raise Http404
+        url = registration_url(request, event)
+        context = {
+            **self.admin_site.each_context(request),
+            "event": event,
+            "url": url,
+            "qr": qr_svg(url),
+            "languages": LANGUAGES,
+            "title": gettext("QR code for self-registration"),
+        }
+        return TemplateResponse(request, "talent/event_qr.html", context)
 
     @admin.display(description=_("holidays"))
     def hk_holidays(self, event: RecruitmentEvent) -> str:

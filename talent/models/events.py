@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +13,11 @@ from simple_history.models import HistoricalRecords
 from directory.models import Carrier
 from talent.models.consent import Consent
 from talent.models.contacts import Contact
+
+
+def new_registration_key() -> str:
+    # The self-registration link is public: an unguessable key, so nobody can walk through the events by number.
+    return secrets.token_urlsafe(12)
 
 
 class RecruitmentEvent(models.Model):
@@ -43,7 +51,21 @@ class RecruitmentEvent(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="assigned_events", verbose_name=_("assigned staff")
     )
     notes = models.TextField(_("notes"), blank=True)
+    registration_key = models.CharField(
+        _("self-registration key"), max_length=32, unique=True, default=new_registration_key, editable=False
+    )
+    registration_open = models.BooleanField(
+        _("self-registration open"),
+        default=True,
+        help_text=_(
+            "Attendees can register with the event's QR code from 30 days before the event until 3 days after it."
+        ),
+    )
     history = HistoricalRecords()
+
+    # The window in which the QR form takes registrations (people scan early posters and register late).
+    REGISTRATION_OPENS_BEFORE = dt.timedelta(days=30)
+    REGISTRATION_CLOSES_AFTER = dt.timedelta(days=3)
 
     class Meta:
         verbose_name = _("recruitment event")
@@ -57,6 +79,14 @@ class RecruitmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.starts_on:%Y-%m-%d})"
+
+    def takes_registrations(self, today: dt.date) -> bool:
+        return (
+            self.registration_open
+            and self.starts_on - self.REGISTRATION_OPENS_BEFORE
+            <= today
+            <= self.ends_on + self.REGISTRATION_CLOSES_AFTER
+        )
 
 
 class Attendance(models.Model):

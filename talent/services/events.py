@@ -14,7 +14,18 @@ from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from talent.models import Attendance, Consent, Contact, RecruitmentEvent
 from talent.validators import refuse_id_numbers
 
-EVENT_FIELDS = {"name", "kind", "city", "venue", "starts_on", "ends_on", "organizer", "carrier", "notes"}
+EVENT_FIELDS = {
+    "name",
+    "kind",
+    "city",
+    "venue",
+    "starts_on",
+    "ends_on",
+    "organizer",
+    "carrier",
+    "notes",
+    "registration_open",
+}
 ATTENDANCE_FIELDS = {"session", "method", "grade", "next_action", "next_action_on", "notes", "consent"}
 
 
