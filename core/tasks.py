@@ -16,18 +16,19 @@ def record_heartbeat(token: str) -> None:
 
 # Imports: the message carries the job id only; the job's status says what is done, so a message delivered twice
 # does the work once (the services claim the job with a conditional update or a row lock).
-
-
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
+IMPORT_TASK = {
+    "ignore_result": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
     # The database unreachable before the job was claimed: try again later, the claim is still to be made.
-    autoretry_for=(OperationalError,),
-    retry_backoff=30,
-    retry_backoff_max=300,
-    max_retries=5,
-)
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
+
+
+@shared_task(**IMPORT_TASK)
 def import_validate_task(job_id: int) -> None:
     """Check the rows of an uploaded file for the preview."""
     from core.imports.models import ImportJob
@@ -38,16 +39,7 @@ def import_validate_task(job_id: int) -> None:
         import_validate(job=job)
 
 
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    # The database unreachable before the job was claimed: try again later, the claim is still to be made.
-    autoretry_for=(OperationalError,),
-    retry_backoff=30,
-    retry_backoff_max=300,
-    max_retries=5,
-)
+@shared_task(**IMPORT_TASK)
 def import_commit_task(job_id: int) -> None:
     """Commit a job claimed by import_commit_start."""
     from core.imports.models import ImportJob
