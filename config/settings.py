@@ -177,6 +177,8 @@ CELERY_BEAT_SCHEDULE = {
     "talent-submissions-purge": {"task": "talent.tasks.submissions_purge", "schedule": 86400.0},
     # Hourly: uploaded import files of committed jobs, and of jobs older than IMPORT_FILE_DAYS, are deleted.
     "imports-purge": {"task": "core.tasks.imports_purge", "schedule": 3600.0},
+    # Every 5 minutes: import jobs whose message was lost are sent to a worker again.
+    "imports-requeue": {"task": "core.tasks.imports_requeue", "schedule": 300.0},
 }
 
 # --- Personal data ------------------------------------------------------------------------------------------------

@@ -50,6 +50,14 @@ def import_commit_task(job_id: int) -> None:
         import_commit_run(job=job)
 
 
+@shared_task(ignore_result=True)
+def imports_requeue() -> list[int]:
+    """Send again the work of import jobs no worker took up (see core.imports.services.imports_requeue)."""
+    from core.imports.services import imports_requeue as requeue
+
+    return requeue()
+
+
 @shared_task(
     ignore_result=True, autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=300, max_retries=5
 )

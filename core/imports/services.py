@@ -331,6 +331,31 @@ def import_rejected_workbook(*, job: ImportJob) -> bytes:
 
 # --- Housekeeping -------------------------------------------------------------------------------------------
 
+# An upload or a commit not taken up by a worker within this long is sent again: its message was lost (a broker
+# restart, the filesystem broker's at-most-once delivery). Sending twice is harmless: the services claim the job.
+REQUEUE_AFTER = dt.timedelta(minutes=10)
+
+
+def imports_requeue(*, now: dt.datetime | None = None) -> list[int]:
+    """Send again the work of jobs left waiting (uploaded and never checked, a check whose worker died, a commit
+    claimed and never run); return their ids."""
+    now = now or timezone.now()
+    waiting = ImportJob.objects.filter(
+        Q(status=Status.UPLOADED, updated_at__lt=now - REQUEUE_AFTER)
+        | Q(status=Status.VALIDATING, updated_at__lt=now - STALE_VALIDATION)
+    ).values_list("pk", flat=True)
+    committing = ImportJob.objects.filter(
+        status=Status.COMMITTING, updated_at__lt=now - REQUEUE_AFTER
+    ).values_list("pk", flat=True)
+    for pk in waiting:
+        import_validate_task.delay(pk)
+    for pk in committing:
+        import_commit_task.delay(pk)
+    sent = [*waiting, *committing]
+    if sent:
+        logger.warning("imports_requeued", extra={"jobs": sent})
+    return sent
+
 
 def imports_purge(*, now: dt.datetime | None = None) -> int:
     """Delete the uploaded files of committed jobs and of jobs older than IMPORT_FILE_DAYS; return how many."""

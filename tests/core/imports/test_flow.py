@@ -464,6 +464,34 @@ def test_purge_removes_files_of_committed_and_old_jobs_only(importer, officer):
 
 
 @pytest.mark.django_db
+def test_jobs_no_worker_took_up_are_sent_again_and_only_those(importer, officer, monkeypatch):
+    sent: list[tuple[str, int]] = []
+    monkeypatch.setattr(services.import_validate_task, "delay", lambda pk: sent.append(("validate", pk)))
+    monkeypatch.setattr(services.import_commit_task, "delay", lambda pk: sent.append(("commit", pk)))
+    lost_upload = upload(officer, xlsx([["Acme", ""]]))
+    fresh_upload = upload(officer, xlsx([["Fresh", ""]]))
+    dead_check = upload(officer, xlsx([["Beta", ""]]))
+    lost_commit = checked(officer, xlsx([["Gamma", ""]]))
+    done = checked(officer, xlsx([["Delta", ""]]))
+    quarter_hour_ago = timezone.now() - dt.timedelta(minutes=16)
+    ImportJob.objects.filter(pk=lost_upload.pk).update(updated_at=quarter_hour_ago)
+    ImportJob.objects.filter(pk=dead_check.pk).update(
+        status=ImportJob.Status.VALIDATING, updated_at=quarter_hour_ago
+    )
+    ImportJob.objects.filter(pk=lost_commit.pk).update(
+        status=ImportJob.Status.COMMITTING, updated_at=quarter_hour_ago
+    )
+    ImportJob.objects.filter(pk=done.pk).update(updated_at=quarter_hour_ago)  # validated: waits for its user
+    sent.clear()
+
+    assert sorted(services.imports_requeue()) == sorted([lost_upload.pk, dead_check.pk, lost_commit.pk])
+    assert sorted(sent) == sorted(
+        [("validate", lost_upload.pk), ("validate", dead_check.pk), ("commit", lost_commit.pk)]
+    )
+    assert fresh_upload.pk not in {pk for _kind, pk in sent}
+
+
+@pytest.mark.django_db
 def test_a_job_whose_file_was_purged_cannot_be_committed(importer, officer):
     job = checked(officer, xlsx([["Acme", ""]]))
     ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
