@@ -212,11 +212,17 @@ REGISTRATION_THROTTLE = (
 # X-Forwarded-For (0: REMOTE_ADDR).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
+# --- Funding ------------------------------------------------------------------------------------------------------
+# A conversion uses the latest rate on or before its date, if it is at most this old; else it is refused.
+EXCHANGE_RATE_MAX_AGE_DAYS = env.int("EXCHANGE_RATE_MAX_AGE_DAYS", default=31)
+
 # --- Imports ------------------------------------------------------------------------------------------------------
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20000)
 # Uploaded files of uncommitted imports are kept this long (the preview can be committed until then).
 IMPORT_FILE_DAYS = env.int("IMPORT_FILE_DAYS", default=7)
+# Time allowed to check or commit one import (seconds); the general task limit is far shorter.
+IMPORT_TASK_SECONDS = env.int("IMPORT_TASK_SECONDS", default=1800)
 
 # --- Reminders ------------------------------------------------------------------------------------------------
 # How often the sweep writes due reminder rows and hands deliverable ones to workers.

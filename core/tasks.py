@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError
 from django.utils import timezone
@@ -18,6 +19,10 @@ def record_heartbeat(token: str) -> None:
 # does the work once (the services claim the job with a conditional update or a row lock).
 IMPORT_TASK = {
     "ignore_result": True,
+    # A 10,000-row sheet takes minutes to commit (bench/imports_signin.py): longer than the default limit, which
+    # would stop the one transaction halfway and fail the job. Still under the Redis visibility timeout (an hour).
+    "soft_time_limit": settings.IMPORT_TASK_SECONDS,
+    "time_limit": settings.IMPORT_TASK_SECONDS + 60,
     "acks_late": True,
     "reject_on_worker_lost": True,
     # The database unreachable before the job was claimed: try again later, the claim is still to be made.

@@ -101,6 +101,7 @@ class SignInSheetImporter(Importer):
         resolve_organizations(parsed)
         valid = [row for row in parsed if not row.errors]
         sharing = contacts_sharing_channels(valid)
+        holders = _holders(sharing)
         attending = set(
             Attendance.objects.filter(event=event, contact_id__in=[c.pk for c in sharing]).values_list(
                 "contact_id", flat=True
@@ -116,7 +117,7 @@ class SignInSheetImporter(Importer):
             person = row.person()
             shared = [
                 candidate
-                for other in _holding(sharing, row.channels)
+                for other in _holding(holders, row.channels)
                 if (candidate := identity.assess(person, other)) is not None  # type: ignore[arg-type]
             ]
             check = RowCheck(number=row.number, outcome=Outcome.NEW, key=self._key(row), data=self._data(row))
@@ -300,9 +301,24 @@ class SignInSheetImporter(Importer):
         )
 
 
-def _holding(contacts: list[Contact], channels: list[tuple[str, str, str]]) -> list[Contact]:
-    wanted = {(kind, value) for kind, _raw, value in channels}
-    return [c for c in contacts if any((ch.kind, ch.value) in wanted for ch in c.channels.all())]
+def _holders(contacts: list[Contact]) -> dict[tuple[str, str], list[Contact]]:
+    """Who holds each channel, built once per chunk: scanning every contact for every row was quadratic."""
+    holders: dict[tuple[str, str], list[Contact]] = {}
+    for contact in contacts:
+        for channel in contact.channels.all():
+            holders.setdefault((channel.kind, channel.value), []).append(contact)
+    return holders
+
+
+def _holding(
+    holders: dict[tuple[str, str], list[Contact]], channels: list[tuple[str, str, str]]
+) -> list[Contact]:
+    """The contacts holding any of the row's channels, each once, in the order they were found."""
+    found: dict[int, Contact] = {}
+    for kind, _raw, value in channels:
+        for contact in holders.get((kind, value), ()):
+            found.setdefault(contact.pk, contact)
+    return list(found.values())
 
 
 def _best_first(candidates: list[identity.Candidate]) -> list[identity.Candidate]:

@@ -26,6 +26,7 @@ from core.imports import registry, services
 from core.imports.base import Importer, ImportOptionsForm, Outcome, RowCheck
 from core.imports.models import ImportJob
 from core.imports.reading import Column, SourceRow
+from core.tasks import import_commit_task, import_validate_task
 from directory import services as directory_services
 from directory.models import Organization, OrganizationAlias
 from directory.services import name_key
@@ -536,3 +537,10 @@ def test_a_worker_checks_the_upload_and_commits_it(importer, worker):
     job = wait_for(job, ImportJob.Status.COMMITTED)
     assert job.results == {"organizations_created": 2}
     assert set(Organization.objects.values_list("name", flat=True)) == {"Acme", "Beta"}
+
+
+def test_import_tasks_may_run_longer_than_other_tasks(settings):
+    # A 10,000-row commit takes minutes (bench/imports_signin.py): the general limit would stop it halfway.
+    for task in (import_validate_task, import_commit_task):
+        assert task.soft_time_limit == settings.IMPORT_TASK_SECONDS
+        assert task.time_limit > task.soft_time_limit > settings.CELERY_TASK_TIME_LIMIT
