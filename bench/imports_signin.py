@@ -2,7 +2,7 @@
 
     psql -h 127.0.0.1 -U postgres -c 'create database bench_imports'
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_imports .venv/bin/python bench/imports_signin.py \
-        [--rows 10000] [--known 200] [--profile validate|commit] [--keep]
+        [--rows 10000] [--known 200] [--profile validate|commit] [--keep] [--no-statistics]
 
 Uses a database of your own (refuses the project's shared ones and the other benchmarks'). It migrates it, runs
 `load_reference`, and makes what the import needs if missing: an officer, one recruitment event and a few companies
@@ -19,12 +19,14 @@ half have an e-mail; organizations are written under any of their names or alias
 10 % of the rows repeat an earlier person (same phone); half of those are written differently (another spelling of
 the name, another way of writing the phone). Before the import, --known of the people are registered as contacts
 (`contact_create`): half with the sheet's phone (the row matches them), half with the name and organization only
-(the row goes to review).
+(the row goes to review). Then the contact tables are analyzed, as autovacuum soon would on a database in use;
+--no-statistics removes their planner statistics instead, as in a freshly migrated database (superuser needed).
 
 Measured, in this process: `import_upload`, `import_validate` (reads the file and checks every row, as the
 validation task does), then `import_commit` (claims the job and runs the commit synchronously: every row checked
 again and written in one transaction). For each: wall time, rows/s, SQL queries (counted with an execute wrapper,
-with their total time) and the peak resident set so far; the outcome counts and what the commit wrote. Then the
+with their total time, and the five statement shapes that took longest; for the commit also the plan of the
+costliest SELECT's slowest run, before and after an ANALYZE) and the peak resident set so far; the outcome counts and what the commit wrote. Then the
 same rows shuffled and saved again as a new file are uploaded and validated: every person is already recorded at
 the event, so nothing is new. --profile prints a cProfile (top 25 by cumulative time) of one phase; its times are
 then inflated. It prints figures; it asserts nothing.
@@ -57,6 +59,7 @@ ROWS = 10_000
 DUPLICATES = 0.10
 KNOWN = 200
 SEED = 2026
+KIND = "talent.signin"
 USERNAME = "bench_importer"
 EVENT_NAME = "2026 香港高校人才交流会（基准）"
 
@@ -323,6 +326,27 @@ def register_known(
             )
 
 
+def planner_statistics(*, fresh: bool) -> None:
+    """ANALYZE the talent tables, as autovacuum soon would on a database in use. With `fresh`, remove the column
+    statistics of the contacts and their match keys instead: a newly migrated database has none until autovacuum
+    first sees rows, and the import's one transaction keeps its own rows from autovacuum (needs a superuser)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if fresh:
+            cursor.execute(
+                "DELETE FROM pg_statistic WHERE starelid IN ('talent_contact'::regclass, "
+                "'talent_contactmatchkey'::regclass)"
+            )
+            print(
+                "Removed the planner statistics of talent_contact and talent_contactmatchkey (a fresh database)"
+            )
+        else:
+            cursor.execute(
+                "ANALYZE talent_contact, talent_contactmatchkey, talent_contactchannel, talent_attendance"
+            )
+
+
 def table_counts() -> dict[str, int]:
     from talent.models import Attendance, Contact, ContactChannel, ContactMatchKey, DuplicatePair
 
@@ -374,12 +398,13 @@ class QueryCounter:
             )
 
     def explain_slowest(self) -> None:
-        """The plan of the slowest run of the statement that took the most time, run again now."""
+        """The plan of the slowest run of the SELECT that took the most time, run again now."""
         from django.db import connection
 
-        _shape, (_n, _seconds, _most, (sql, params)) = max(self.shapes.items(), key=lambda item: item[1][1])
-        if not sql.startswith("SELECT"):
+        selects = [item for item in self.shapes.items() if item[0].startswith("SELECT")]
+        if not selects:
             return
+        _shape, (_n, _seconds, _most, (sql, params)) = max(selects, key=lambda item: item[1][1])
         tables = sorted(set(re.findall(r'(?:FROM|JOIN) "(\w+)"', sql)))
         with connection.cursor() as cursor:
             for title in (
@@ -434,16 +459,18 @@ def peak_mib() -> float:
 def upload(officer, event, data: bytes, name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from core.imports import registry
     from core.imports.services import import_upload
-    from talent.imports import SignInOptionsForm
 
-    form = SignInOptionsForm(data={"event": str(event.pk)}, user=officer)
+    # The importer's own options form, as the upload page fills it: the event, no consent purposes (the sheet
+    # has no consent column).
+    form = registry.get(KIND).options_form(data={"event": str(event.pk)}, user=officer)
     if not form.is_valid():
         sys.exit(f"The options form refused the event: {form.errors.as_text()}")
     file = SimpleUploadedFile(
         name, data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    return import_upload(actor=officer, kind="talent.signin", file=file, options=form.as_options())
+    return import_upload(actor=officer, kind=KIND, file=file, options=form.as_options())
 
 
 def outcome_line(counts: dict[str, int]) -> str:
@@ -469,9 +496,9 @@ def examples(job) -> None:
 def run(args: argparse.Namespace) -> None:
     from django.utils import translation
 
+    from core.imports import registry
     from core.imports.reading import read_table
     from core.imports.services import import_commit, import_validate
-    from talent.imports import COLUMNS
 
     rng = random.Random(SEED)
     print("Preparing (migrate, load_reference, officer, event, organizations) …", flush=True)
@@ -491,8 +518,9 @@ def run(args: argparse.Namespace) -> None:
         print(
             f"Registered {args.known} known people with contact_create in {time.perf_counter() - started:.1f} s"
         )
+    planner_statistics(fresh=args.no_statistics)
     started = time.perf_counter()
-    table = read_table(data, filename="signin.xlsx", columns=COLUMNS)
+    table = read_table(data, filename="signin.xlsx", columns=registry.get(KIND).columns)
     print(
         f"read_table alone: {time.perf_counter() - started:.1f} s, header on row {table.header_row}, "
         f"{len(table.rows):,} rows (a separate call, not part of the phases below)"
@@ -555,6 +583,11 @@ def main() -> None:
     parser.add_argument("--known", type=int, default=KNOWN, help="people registered before the import")
     parser.add_argument("--profile", choices=["validate", "commit"], help="cProfile one phase (slows it)")
     parser.add_argument("--keep", action="store_true", help="leave the imported data in the database")
+    parser.add_argument(
+        "--no-statistics",
+        action="store_true",
+        help="remove the planner statistics of the contact tables first, as in a fresh database (superuser)",
+    )
     args = parser.parse_args()
 
     from bench.common import own_database
