@@ -93,6 +93,20 @@ _OFFICER = _REFERENCE_READ | {
     "talent.change_duplicatepair",
     "talent.merge_contact",
     "talent.view_contactmerge",
+    # Programmes and rates are reference data officers read; the applications and tranches of their leads
+    # (funding.selectors narrows the rows) they record. Approving is kept to managers by the admin and the API,
+    # on top of the change permission (a separate permission would need the model's Meta).
+    "funding.view_fundingprogram",
+    "funding.view_programversion",
+    "funding.view_applicationwindow",
+    "funding.view_eligibilityrule",
+    "funding.view_exchangerate",
+    "funding.view_fundingapplication",
+    "funding.add_fundingapplication",
+    "funding.change_fundingapplication",
+    "funding.view_tranche",
+    "funding.add_tranche",
+    "funding.change_tranche",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str] | str] = {

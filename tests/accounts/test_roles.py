@@ -85,6 +85,17 @@ OFFICER = REFERENCE_READ | {
     "talent.change_duplicatepair",
     "talent.merge_contact",
     "talent.view_contactmerge",
+    "funding.view_fundingprogram",
+    "funding.view_programversion",
+    "funding.view_applicationwindow",
+    "funding.view_eligibilityrule",
+    "funding.view_exchangerate",
+    "funding.view_fundingapplication",
+    "funding.add_fundingapplication",
+    "funding.change_fundingapplication",
+    "funding.view_tranche",
+    "funding.add_tranche",
+    "funding.change_tranche",
 }
 
 
