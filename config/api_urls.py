@@ -7,6 +7,7 @@ urlpatterns = [
     path("v1/", include("projects.api.urls")),
     path("v1/", include("directory.api.urls")),
     path("v1/", include("talent.api.urls")),
+    path("v1/", include("funding.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -27,6 +27,9 @@ CONTRACT_PATHS = {
     "/api/v1/contacts/{id}/merge/",
     "/api/v1/events/",
     "/api/v1/events/{id}/attendances/",
+    "/api/v1/funding/programs/",
+    "/api/v1/funding/applications/",
+    "/api/v1/funding/applications/{id}/",
 }
 
 
@@ -75,6 +78,10 @@ def test_every_operation_declares_its_error_responses(api, world):
         ("GET", "/api/v1/events/"): ["400", "403", "404"],
         ("POST", "/api/v1/events/"): ["400", "403"],
         ("POST", "/api/v1/events/{id}/attendances/"): ["400", "403", "404", "409", "422"],
+        ("GET", "/api/v1/funding/programs/"): ["400", "403", "404"],
+        ("GET", "/api/v1/funding/applications/"): ["400", "403", "404"],
+        ("POST", "/api/v1/funding/applications/"): ["400", "403", "404", "409", "422"],
+        ("GET", "/api/v1/funding/applications/{id}/"): ["403", "404"],
     }
 
 
