@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit
+from core.money import format_amount
+from funding.models import ApplicationWindow, FundingApplication, Tranche
 from projects.models import Lead, Milestone
 from projects.selectors import leads_visible_to, milestones_overdue_filter
 from projects.stages import Stage
@@ -84,6 +86,69 @@ def _lead_message(reminder: Reminder) -> Message:
     return Message(title, body, _lead_url(lead.pk))
 
 
+def _application_url(application_id: int) -> str:
+    return reverse("admin:funding_fundingapplication_change", args=[application_id])
+
+
+def _window_message(reminder: Reminder) -> Message | None:
+    """The recipient's drafts in the batch as they are now; the sweep's re-check has just confirmed there is one."""
+    window = ApplicationWindow.objects.select_related("version__program").get(pk=reminder.subject_id)
+    drafts = list(
+        FundingApplication.objects.filter(
+            window=window, status=FundingApplication.Status.DRAFT, lead__owner_id=reminder.recipient_id
+        )
+        .select_related("lead")
+        .order_by("lead__code", "pk")
+    )
+    if not drafts:
+        return None
+    what = f"{window.version.program.localized_name} {window.version.year} · {window.batch}"
+    closes = window.closes_on.isoformat()
+    if window.closes_on == timezone.localdate():
+        title = _("Funding batch closes today: %(what)s") % {"what": what}
+    else:
+        title = _("Funding batch closes on %(date)s: %(what)s") % {"date": closes, "what": what}
+    if len(drafts) == 1:
+        lead = drafts[0].lead
+        body = _("The application of %(lead)s is still a draft: submit it before %(date)s.") % {
+            "lead": f"{lead.code} {lead.name}",
+            "date": closes,
+        }
+        return Message(title, body, _application_url(drafts[0].pk))
+    # Codes only: the row names no single lead, so erasing a talent's name could not reach names quoted here.
+    body = _("Draft applications still to submit before %(date)s: %(leads)s.") % {
+        "date": closes,
+        "leads": ", ".join(draft.lead.code for draft in drafts),
+    }
+    url = reverse("admin:funding_fundingapplication_changelist") + (
+        f"?status__exact={FundingApplication.Status.DRAFT}"
+        f"&version__program__id__exact={window.version.program_id}&version__year__exact={window.version.year}"
+    )
+    return Message(title, body, url)
+
+
+def _tranche_message(reminder: Reminder) -> Message:
+    tranche = Tranche.objects.select_related("application__lead", "application__version__program").get(
+        pk=reminder.subject_id
+    )
+    application = tranche.application
+    lead = application.lead
+    what = (
+        f"{lead.code} {lead.name} · {application.version.program.localized_name} {application.version.year}"
+    )
+    amount = format_amount(tranche.amount, application.currency)
+    if tranche.planned_on == timezone.localdate():
+        title = _("Tranche due today: %(amount)s, %(what)s") % {"amount": amount, "what": what}
+    else:
+        title = _("Tranche due on %(date)s: %(amount)s, %(what)s") % {
+            "date": tranche.planned_on.isoformat(),
+            "amount": amount,
+            "what": what,
+        }
+    body = _("Record the payment on the application page once it is made, or move the planned date.")
+    return Message(title, body, _application_url(application.pk))
+
+
 def _manager_digest(reminder: Reminder) -> Message | None:
     from accounts.models import User
 
@@ -142,6 +207,10 @@ def message_for(reminder: Reminder) -> Message | None:
         return _milestone_message(reminder)
     if subject == "lead":
         return _lead_message(reminder)
+    if subject == "window":
+        return _window_message(reminder)
+    if subject == "tranche":
+        return _tranche_message(reminder)
     if reminder.rule.kind == Kind.MANAGER_DIGEST:
         return _manager_digest(reminder)
     return _unit_digest(reminder)

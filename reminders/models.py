@@ -37,6 +37,8 @@ class ReminderRule(LocalizedNameMixin, models.Model):
         INTAKE_SLA = "intake_sla", _("New lead not qualified within N days")
         MANAGER_DIGEST = "manager_digest", _("Daily digest for managers")
         UNIT_DIGEST = "unit_digest", _("Daily unit digest to the group webhook")
+        FUNDING_WINDOW_CLOSING = "funding_window_closing", _("Funding batch closes in N days")
+        TRANCHE_DUE = "tranche_due", _("Tranche due in N days")
 
     class Repeat(models.TextChoices):
         ONCE = "once", _("Once")
@@ -85,6 +87,8 @@ class ReminderRule(LocalizedNameMixin, models.Model):
         Kind.STAGE_STUCK,
         Kind.NO_ACTIVITY,
         Kind.INTAKE_SLA,
+        Kind.FUNDING_WINDOW_CLOSING,
+        Kind.TRANCHE_DUE,
     }
     # What each kind is about, for the reminder rows it writes.
     SUBJECTS = {
@@ -98,6 +102,9 @@ class ReminderRule(LocalizedNameMixin, models.Model):
         Kind.INTAKE_SLA: "lead",
         Kind.MANAGER_DIGEST: "user",
         Kind.UNIT_DIGEST: "unit",
+        # One row per owner with a draft in the batch, however many of their leads have one.
+        Kind.FUNDING_WINDOW_CLOSING: "window",
+        Kind.TRANCHE_DUE: "tranche",
     }
 
     def clean(self) -> None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Unit, UnitMembership
 from directory.services import WorkingCalendar
+from funding.models import FundingApplication, Tranche
 from projects.models import Lead, Milestone
 from projects.stages import Stage
 from reminders.models import Reminder, ReminderRule
@@ -29,6 +30,10 @@ Kind = ReminderRule.Kind
 CHUNK = 2000
 UNRESOLVED = [Milestone.Status.OPEN, Milestone.Status.BLOCKED]
 FIRST_STAGES = [Stage.LEAD, Stage.T_LEAD]
+# Funding work goes on while a lead is paused; a lost, transferred or merged lead's applications wait for whoever
+# takes them on.
+FOLLOWED_LEADS = [Lead.Status.ACTIVE, Lead.Status.PAUSED]
+PAYABLE = [FundingApplication.Status.APPROVED, FundingApplication.Status.DISBURSING]
 
 
 @dataclass(frozen=True)
@@ -273,6 +278,95 @@ def unit_digest(rule, clock, subject_ids=None) -> Iterator[Due]:
         yield Due(unit_id, None, None, clock.today)
 
 
+# --- Funding deadlines -----------------------------------------------------------------------------------------
+
+
+def _upcoming_after(rule: ReminderRule, clock: SweepClock) -> dt.date:
+    """The day before the first date a "closes / due within N days" rule covers: a deadline inside a shorter
+    active rule of the same kind is that rule's to announce, so an admin who adds a 3-day reminder beside the
+    10-day one makes two nudges, not two at once. Without a shorter rule the window starts today: these kinds
+    have no separate "today" rule."""
+    shorter = (
+        ReminderRule.objects.filter(kind=rule.kind, is_active=True, days__lt=rule.days)
+        .order_by("-days")
+        .first()
+    )
+    return clock.shift(shorter, clock.today) if shorter else clock.today - dt.timedelta(days=1)
+
+
+def windows_closing(rule, clock, subject_ids=None) -> Iterator[Due]:
+    """Batches closing within N days, to the owner of each lead with a draft application in the batch: one row
+    per owner and batch, keyed by the closing date, so a moved deadline is a new occurrence. The row names a lead
+    only when the owner has a single draft there (a reassignment then cancels it like a milestone's)."""
+    horizon = clock.shift(rule, clock.today)
+    after = _upcoming_after(rule, clock)
+    drafts = FundingApplication.objects.filter(
+        status=FundingApplication.Status.DRAFT,
+        window__isnull=False,
+        window__closes_on__gt=after,
+        window__closes_on__lte=horizon,
+        lead__status__in=FOLLOWED_LEADS,
+    ).exclude(**_NO_FOLLOW_UP_LEAD)
+    if subject_ids is not None:
+        drafts = drafts.filter(window_id__in=list(subject_ids))
+    else:
+        occurrence = {"occurs_on": OuterRef("window__closes_on")}
+        if rule.repeat == ReminderRule.Repeat.DAILY:
+            occurrence = {"occurs_on": clock.today}
+        # Per recipient, unlike `_written`: a batch has as many recipients as owners with drafts in it.
+        written = Reminder.objects.filter(
+            rule=rule,
+            subject_type=rule.subject_type,
+            subject_id=OuterRef("window_id"),
+            recipient_id=OuterRef("lead__owner_id"),
+            **occurrence,
+        )
+        drafts = drafts.exclude(Exists(written))
+    rows = (
+        drafts.values_list("window_id", "lead__owner_id", "window__closes_on", "lead_id")
+        .order_by("window_id", "lead__owner_id", "lead_id")
+        .distinct()
+    )
+    current: tuple[int, int, dt.date] | None = None
+    leads: set[int] = set()
+    for window_id, owner_id, closes_on, lead_id in rows.iterator(chunk_size=CHUNK):
+        if current is not None and current[:2] != (window_id, owner_id):
+            yield _window_due(rule, clock, current, leads)
+            leads = set()
+        current = (window_id, owner_id, closes_on)
+        leads.add(lead_id)
+    if current is not None:
+        yield _window_due(rule, clock, current, leads)
+
+
+def _window_due(rule, clock, key: tuple[int, int, dt.date], leads: set[int]) -> Due:
+    window_id, owner_id, closes_on = key
+    lead_id = next(iter(leads)) if len(leads) == 1 else None
+    return Due(window_id, lead_id, owner_id, _occurrence(rule, clock, closes_on))
+
+
+def tranches_due(rule, clock, subject_ids=None) -> Iterator[Due]:
+    """Unpaid tranches of approved or disbursing applications planned within N days (today included), to the
+    lead's owner, keyed by the planned date so a rescheduled tranche is a new occurrence."""
+    horizon = clock.shift(rule, clock.today)
+    after = _upcoming_after(rule, clock)
+    qs = Tranche.objects.filter(
+        paid_on__isnull=True,
+        planned_on__gt=after,
+        planned_on__lte=horizon,
+        application__status__in=PAYABLE,
+        application__lead__status__in=FOLLOWED_LEADS,
+    ).exclude(**{f"application__{key}": value for key, value in _NO_FOLLOW_UP_LEAD.items()})
+    qs = qs.annotate(recipient=F("application__lead__owner_id"))
+    if subject_ids is not None:
+        qs = qs.filter(pk__in=list(subject_ids))
+    else:
+        qs = qs.exclude(_written(rule, clock, OuterRef("recipient"), occurs_on=OuterRef("planned_on")))
+    rows = qs.values_list("pk", "application__lead_id", "recipient", "planned_on")
+    for pk, lead_id, owner_id, planned_on in rows.iterator(chunk_size=CHUNK):
+        yield Due(pk, lead_id, owner_id, _occurrence(rule, clock, planned_on))
+
+
 FINDERS: dict[str, Callable[..., Iterable[Due]]] = {
     Kind.MILESTONE_DUE_IN: milestones_due_in,
     Kind.MILESTONE_DUE_TODAY: milestones_due_today,
@@ -284,6 +378,8 @@ FINDERS: dict[str, Callable[..., Iterable[Due]]] = {
     Kind.INTAKE_SLA: intake_sla,
     Kind.MANAGER_DIGEST: manager_digest,
     Kind.UNIT_DIGEST: unit_digest,
+    Kind.FUNDING_WINDOW_CLOSING: windows_closing,
+    Kind.TRANCHE_DUE: tranches_due,
 }
 
 

@@ -42,6 +42,8 @@ SEEDED = {
     "stuck-t-engaged",
     "stuck-t-interested",
     "stuck-t-offered",
+    "funding-window-closing-10",
+    "tranche-due-5",
 }
 
 
@@ -177,7 +179,14 @@ def test_the_seeded_rules_are_all_there_and_all_pass_full_clean():
 
 
 def test_every_kind_names_the_subject_of_its_rows():
-    assert {ReminderRule(kind=k).subject_type for k in Kind.values} == {"milestone", "lead", "user", "unit"}
+    assert {ReminderRule(kind=k).subject_type for k in Kind.values} == {
+        "milestone",
+        "lead",
+        "user",
+        "unit",
+        "window",
+        "tranche",
+    }
 
 
 # --- History ------------------------------------------------------------------------------------------------

@@ -286,6 +286,6 @@ def test_the_rule_list_runs_the_same_queries_however_many_rules(client_as, world
     client.get(reverse("admin:reminders_reminderrule_changelist"))
     with CaptureQueriesContext(connection) as captured:
         response = client.get(reverse("admin:reminders_reminderrule_changelist"))
-    assert response.context["cl"].result_count == 19 + extra
+    assert response.context["cl"].result_count == 21 + extra
     # session, user, user permissions, group permissions, count, full count, page rows
     assert len(captured) == 7, [q["sql"] for q in captured]
