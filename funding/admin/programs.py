@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReferenceAdmin
 from core.admin_tables import ReadOnlyInline
+from core.imports.services import import_may_use
 from core.money import Currency
 from funding import services
 from funding.admin.base import adopt, lead_field_label, money
@@ -496,6 +497,12 @@ class ExchangeRateAdmin(ReferenceAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # conversions already shown cite the rate they used
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if import_may_use(request.user, "funding.rates"):
+            extra_context["rates_import_url"] = reverse("admin:core_importjob_add") + "?kind=funding.rates"
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj: ExchangeRate, form, change: bool) -> None:
         data = form.cleaned_data
