@@ -26,6 +26,7 @@ from funding import services
 from funding.admin.application_actions import ApplicationActionsMixin, TrancheActionsMixin
 from funding.admin.base import adopt, money, yes
 from funding.admin.forms import AmountFieldsMixin
+from funding.admin.pages import FundingPagesMixin
 from funding.eligibility import evaluate
 from funding.models import FundingApplication, ProgramType, ProgramVersion, Tranche
 from funding.selectors import applications_visible_to
@@ -137,7 +138,7 @@ class ApplicationTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(FundingApplication)
-class FundingApplicationAdmin(ApplicationActionsMixin, ScopedAdmin):
+class FundingApplicationAdmin(FundingPagesMixin, ApplicationActionsMixin, ScopedAdmin):
     form = ApplicationForm
     change_list_template = "admin/funding/fundingapplication/change_list.html"
     change_form_template = "admin/funding/fundingapplication/change_form.html"

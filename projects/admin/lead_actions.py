@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
-from projects import services
+from projects import lead_pages, services
 from projects.admin.forms import (
     AdvanceForm,
     CapitalInjectionForm,
@@ -315,6 +315,8 @@ class LeadActionsMixin:
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["lead_tools"] = self._lead_tools(request, obj)
+            # Pages of higher apps (funding, ...) registered with projects.lead_pages.
+            context["lead_pages"] = lead_pages.links_for(request.user, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _lead_tools(self, request: HttpRequest, lead: Lead) -> list[tuple[str, str]]:
