@@ -23,7 +23,7 @@ from funding.models import (
     ProgramVersion,
     Tranche,
 )
-from funding.services.applications import HELD, Matching, matching_from
+from funding.services.matching import HELD, Matching, matching_from
 from funding.services.rates import RateBook
 from projects.models import Lead
 from projects.selectors import leads_visible_to

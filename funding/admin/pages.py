@@ -33,7 +33,7 @@ from core.money import Currency, format_amount
 from funding.admin.base import money
 from funding.models import ApplicationWindow, FundingApplication, ProgramVersion
 from funding.selectors import ProgramOption, applications_visible_to, lead_funding_panel, totals
-from funding.services.applications import HELD
+from funding.services.matching import HELD
 from projects.selectors import lead_get, lead_is_read_only_for
 
 VIEW = "funding.view_fundingapplication"

@@ -1,7 +1,6 @@
 """Every write to funding goes through a function exported here."""
 
 from funding.services.applications import (
-    Matching,
     application_approve,
     application_close,
     application_create,
@@ -9,13 +8,9 @@ from funding.services.applications import (
     application_submit,
     application_update,
     hk_grant_record,
-    matching_amount,
-    tranche_cancel,
-    tranche_pay,
-    tranche_plan,
-    tranche_update,
 )
 from funding.services.fund import capital_call, commitment_create, investment_create
+from funding.services.matching import Matching, matching_amount
 from funding.services.programs import (
     program_create,
     program_update,
@@ -29,6 +24,7 @@ from funding.services.programs import (
     window_update,
 )
 from funding.services.rates import Converted, RateBook, convert, exchange_rate_set, rate_on
+from funding.services.tranches import tranche_cancel, tranche_pay, tranche_plan, tranche_update
 
 __all__ = [
     "Converted",

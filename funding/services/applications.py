@@ -1,4 +1,5 @@
-"""Applications to programme versions, Hong Kong grants held by leads, tranches and matching.
+"""Applications to programme versions and Hong Kong grants held by leads (tranches: funding.services.tranches;
+matching: funding.services.matching).
 
 Status moves draft → submitted → approved / rejected → disbursing → closed, one service per move, each saving
 the application (so simple-history keeps a row per change). Approved never exceeds the version's cap (nor, for
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -23,25 +23,14 @@ from funding.models import (
     FundingApplication,
     ProgramType,
     ProgramVersion,
-    Tranche,
 )
+from funding.services.matching import matching_amount
 from funding.services.rates import RateBook, money_text
 from projects.models import Document, Lead
 
 Status = FundingApplication.Status
-# A grant or award the lead holds: approved, being paid or paid out.
-HELD = (Status.APPROVED, Status.DISBURSING, Status.CLOSED)
 PAYABLE = (Status.APPROVED, Status.DISBURSING)
 CHANGE_REASON_LENGTH = 100  # simple-history's history_change_reason column
-
-
-@dataclass(frozen=True)
-class Matching:
-    """The most a matching programme may grant a lead, and how it was computed (grants, rates, ratio, cap)."""
-
-    amount: Decimal
-    currency: str
-    basis: str
 
 
 # --- Checks --------------------------------------------------------------------------------------------------
@@ -395,210 +384,3 @@ def hk_grant_record(
     )
     _attach(document, lead)
     return _save(application, actor)
-
-
-# --- Tranches ------------------------------------------------------------------------------------------------
-
-
-def _check_tranche_totals(application: FundingApplication, tranches: list[Tranche]) -> None:
-    """`tranches` as they would be after the change: all of them, and the paid ones, within the approval."""
-    approved = application.approved_amount or Decimal(0)
-    paid = sum((t.amount for t in tranches if t.paid_on), Decimal(0))
-    if paid > approved:
-        raise ApplicationError(
-            _("The disbursed total would be %(total)s, above the approved %(approved)s.")
-            % {
-                "total": money_text(paid, application.currency),
-                "approved": money_text(approved, application.currency),
-            },
-            field="amount",
-        )
-    planned = sum((t.amount for t in tranches), Decimal(0))
-    if planned > approved:
-        raise ApplicationError(
-            _("The tranches would total %(total)s, above the approved %(approved)s.")
-            % {
-                "total": money_text(planned, application.currency),
-                "approved": money_text(approved, application.currency),
-            },
-            field="amount",
-        )
-
-
-def _check_tranche_date(application: FundingApplication, day: dt.date, field: str) -> None:
-    if application.decision_date and day < application.decision_date:
-        raise ApplicationError(
-            _("A tranche cannot fall before the decision on %(date)s.")
-            % {"date": f"{application.decision_date:%Y-%m-%d}"},
-            field=field,
-        )
-
-
-def _with(tranches: Iterable[Tranche], changed: Tranche) -> list[Tranche]:
-    return [t for t in tranches if t.pk != changed.pk or changed.pk is None] + [changed]
-
-
-@transaction.atomic
-def tranche_plan(
-    *, actor: User, application: FundingApplication, planned_on: dt.date, amount: Decimal, note: str = ""
-) -> Tranche:
-    """Plan an instalment of an approved application."""
-    application = _lock(application)
-    _refuse_status(
-        application,
-        PAYABLE,
-        _("Tranches can be planned only after approval; this application is %(status)s."),
-    )
-    tranche = Tranche(
-        application=application, planned_on=planned_on, amount=_positive(amount, "amount"), note=note
-    )
-    _check_tranche_date(application, planned_on, "planned_on")
-    _check_tranche_totals(application, _with(application.tranches.all(), tranche))
-    tranche._history_user = actor  # type: ignore[attr-defined]
-    full_clean_or_error(tranche)
-    tranche.save()
-    return tranche
-
-
-def _lock_tranche(tranche: Tranche) -> tuple[Tranche, FundingApplication]:
-    # The application first, always: every tranche change of one application queues on the same row.
-    application = FundingApplication.objects.select_for_update().get(pk=tranche.application_id)
-    tranche.refresh_from_db(from_queryset=Tranche.objects.select_for_update())
-    tranche.application = application
-    return tranche, application
-
-
-def _refuse_paid(tranche: Tranche) -> None:
-    if tranche.paid_on is not None:
-        raise IllegalStateError(
-            _("This tranche was paid on %(date)s.") % {"date": f"{tranche.paid_on:%Y-%m-%d}"}, field="paid_on"
-        )
-
-
-@transaction.atomic
-def tranche_update(
-    *,
-    actor: User,
-    tranche: Tranche,
-    planned_on: dt.date | None = None,
-    amount: Decimal | None = None,
-    note: str | None = None,
-) -> Tranche:
-    """Move or resize a tranche not yet paid."""
-    tranche, application = _lock_tranche(tranche)
-    _refuse_paid(tranche)
-    if planned_on is not None:
-        _check_tranche_date(application, planned_on, "planned_on")
-        tranche.planned_on = planned_on
-    if amount is not None:
-        tranche.amount = _positive(amount, "amount")
-        _check_tranche_totals(application, _with(application.tranches.all(), tranche))
-    if note is not None:
-        tranche.note = note
-    tranche._history_user = actor  # type: ignore[attr-defined]
-    full_clean_or_error(tranche)
-    tranche.save()
-    return tranche
-
-
-@transaction.atomic
-def tranche_cancel(*, actor: User, tranche: Tranche) -> None:
-    """Remove a tranche not yet paid (a payment is a record and stays)."""
-    tranche, _application = _lock_tranche(tranche)
-    _refuse_paid(tranche)
-    tranche._history_user = actor  # type: ignore[attr-defined]
-    tranche.delete()
-
-
-@transaction.atomic
-def tranche_pay(*, actor: User, tranche: Tranche, paid_on: dt.date, amount: Decimal | None = None) -> Tranche:
-    """Record a tranche as paid (at `amount` when the payment differed from the plan); the application moves
-    approved → disbursing."""
-    tranche, application = _lock_tranche(tranche)
-    _refuse_paid(tranche)
-    _refuse_status(application, PAYABLE, _("Tranches of an application that is %(status)s cannot be paid."))
-    _refuse_future(paid_on, "paid_on")
-    _check_tranche_date(application, paid_on, "paid_on")
-    tranche.paid_on = paid_on
-    if amount is not None:
-        tranche.amount = _positive(amount, "amount")
-    _check_tranche_totals(application, _with(application.tranches.all(), tranche))
-    tranche._history_user = actor  # type: ignore[attr-defined]
-    full_clean_or_error(tranche)
-    tranche.save()
-    if application.status == Status.APPROVED:
-        application.status = Status.DISBURSING
-        _save(application, actor)
-    return tranche
-
-
-# --- Matching ------------------------------------------------------------------------------------------------
-
-
-def held_hk_grants(lead: Lead, on: dt.date):
-    """The lead's Hong Kong grants decided by `on` (the base of matching)."""
-    return (
-        FundingApplication.objects.filter(
-            lead=lead,
-            version__program__program_type=ProgramType.HK_GRANT,
-            status__in=HELD,
-            decision_date__lte=on,
-        )
-        .select_related("version__program")
-        .order_by("decision_date", "pk")
-    )
-
-
-def matching_amount(*, lead: Lead, version: ProgramVersion, on: dt.date) -> Matching:
-    """ratio × the lead's Hong Kong grants (converted to the version's currency at `on`), capped."""
-    return matching_from(list(held_hk_grants(lead, on)), version=version, on=on, rates=RateBook(on))
-
-
-def matching_from(
-    grants: Iterable[FundingApplication], *, version: ProgramVersion, on: dt.date, rates: RateBook
-) -> Matching:
-    """matching_amount over grants already read (the funding panel has them), converting through `rates`."""
-    if version.matching_ratio is None:
-        raise ApplicationError(
-            _("%(version)s has no matching ratio.") % {"version": version}, field="version"
-        )
-    currency = version.currency
-    lines: list[str] = []
-    total = Decimal(0)
-    for grant in grants:
-        if grant.approved_amount is None:
-            continue
-        converted = rates.convert(grant.approved_amount, grant.currency, currency)
-        total += converted.amount
-        params = {
-            "grant": grant.version,
-            "date": f"{grant.decision_date:%Y-%m-%d}" if grant.decision_date else "",
-            "amount": money_text(grant.approved_amount, grant.currency),
-            "converted": money_text(converted.amount, currency),
-            "rate": converted.rate_text,
-        }
-        if converted.rate_text:
-            lines.append(_("%(grant)s (%(date)s): %(amount)s = %(converted)s at %(rate)s") % params)
-        else:
-            lines.append(_("%(grant)s (%(date)s): %(amount)s") % params)
-    if not lines:
-        return Matching(
-            amount=Decimal("0.00"),
-            currency=currency,
-            basis=_("No Hong Kong grant of this lead was approved by %(date)s.") % {"date": f"{on:%Y-%m-%d}"},
-        )
-    ratio = version.matching_ratio.normalize()
-    raw = (total * version.matching_ratio).quantize(Decimal("0.01"))
-    lines.append(
-        _("Matching %(ratio)s × %(total)s = %(raw)s")
-        % {"ratio": f"{ratio:f}", "total": money_text(total, currency), "raw": money_text(raw, currency)}
-    )
-    amount = raw
-    if version.matching_cap is not None:
-        cap = money_text(version.matching_cap, currency)
-        if raw > version.matching_cap:
-            amount = version.matching_cap
-            lines.append(_("capped at %(cap)s.") % {"cap": cap})
-        else:
-            lines.append(_("within the cap of %(cap)s.") % {"cap": cap})
-    return Matching(amount=amount, currency=currency, basis="; ".join(lines))
