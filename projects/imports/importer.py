@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import cast
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +26,7 @@ from projects.models import Lead
 from projects.selectors import leads_visible_to
 from projects.services.leads import lead_create
 from projects.services.ledger import lead_import_history
-from projects.services.merge import lead_duplicate_reason
+from projects.services.merge import lead_duplicate_condition, lead_duplicate_reason
 from projects.stages import Stage, Track, stage_order
 
 
@@ -150,18 +149,14 @@ def _existing_leads(rows: Iterable[Row]) -> list[Lead]:
     """Leads (not merged away) sharing a credit code, an HK company number, or organization and name with any
     of `rows`, oldest first: one query for the whole chunk."""
     rows = list(rows)
-    usccs = {row.uscc for row in rows if row.uscc}
-    numbers = {row.hk_company_number for row in rows if row.hk_company_number}
-    organizations = {row.organization_id for row in rows if row.organization_id}
-    keys = {row.name_key for row in rows if row.name_key}
-    if not rows:
-        return []
-    same_name = Q(name_key__in=keys) | Q(name_zh_hant_key__in=keys) | Q(name_en_key__in=keys)
-    condition = (
-        Q(uscc__in=usccs)
-        | Q(hk_company_number__in=numbers)
-        | (Q(hk_organization_id__in=organizations) & same_name)
+    condition = lead_duplicate_condition(
+        usccs=[row.uscc for row in rows],
+        hk_company_numbers=[row.hk_company_number for row in rows],
+        organization_ids=[row.organization_id for row in rows if row.organization_id],
+        name_keys=[row.name_key for row in rows],
     )
+    if not condition:
+        return []
     return list(
         Lead.objects.filter(condition)
         .exclude(status=Lead.Status.MERGED)

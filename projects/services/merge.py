@@ -47,6 +47,29 @@ def lead_fill_name_keys(lead: Lead) -> None:
 # --- Finding duplicates ---------------------------------------------------------------------------------------
 
 
+def lead_duplicate_condition(
+    *,
+    usccs: Iterable[str],
+    hk_company_numbers: Iterable[str],
+    organization_ids: Iterable[int],
+    name_keys: Iterable[str],
+) -> Q:
+    """The duplicate rule as one filter: a credit code, or an HK company number, or an HK organization together
+    with a name key in any script. Empty values are left out; an empty Q means nothing to look for. With several
+    values (a ledger chunk) organizations and names pair loosely: the caller compares row by row."""
+    condition = Q()
+    usccs, numbers = sorted(set(usccs) - {""}), sorted(set(hk_company_numbers) - {""})
+    organizations, keys = sorted(set(organization_ids)), sorted(set(name_keys) - {""})
+    if usccs:
+        condition |= Q(uscc__in=usccs)
+    if numbers:
+        condition |= Q(hk_company_number__in=numbers)
+    if organizations and keys:
+        same_name = Q(name_key__in=keys) | Q(name_zh_hant_key__in=keys) | Q(name_en_key__in=keys)
+        condition |= Q(hk_organization_id__in=organizations) & same_name
+    return condition
+
+
 def lead_duplicates(
     *,
     uscc: str = "",
@@ -58,15 +81,12 @@ def lead_duplicates(
     """Leads not merged away with the same credit code, or the same HK company number, or the same HK
     organization and a name equal in any script to one of `names`; oldest first. Unscoped: the caller decides
     what to reveal."""
-    condition = Q()
-    if uscc.strip():
-        condition |= Q(uscc=uscc.strip().upper())
-    if hk_company_number.strip():
-        condition |= Q(hk_company_number=hk_company_number.strip())
-    keys = sorted({key for name in names if (key := name_key(name))})
-    if hk_organization is not None and keys:
-        same_name = Q(name_key__in=keys) | Q(name_zh_hant_key__in=keys) | Q(name_en_key__in=keys)
-        condition |= Q(hk_organization=hk_organization) & same_name
+    condition = lead_duplicate_condition(
+        usccs=[uscc.strip().upper()],
+        hk_company_numbers=[hk_company_number.strip()],
+        organization_ids=[hk_organization.pk] if hk_organization is not None else [],
+        name_keys=[name_key(name) for name in names],
+    )
     if not condition:
         return Lead.objects.none()
     duplicates = Lead.objects.filter(condition).exclude(status=Lead.Status.MERGED)
