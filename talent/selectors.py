@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from directory.models import Holiday, Region
 from talent.models import Attendance, Contact, DuplicatePair, RecruitmentEvent
@@ -46,11 +47,20 @@ def contacts_visible_to(user, queryset: QuerySet[Contact] | None = None) -> Quer
     return queryset.filter(pk__in=met)
 
 
-def has_open_duplicate(contact: Contact) -> bool:
-    """Whether the review queue holds an open pair with this person: all a capture may tell its recorder."""
+# What a recorder (or any user who may not see every contact) is told of a possible duplicate: nothing more.
+DUPLICATE_HINT = gettext_lazy("Possible match — an officer will review.")
+
+
+def open_duplicate_pairs(contact: Contact) -> QuerySet[DuplicatePair]:
+    """The review queue's open pairs with this person, strongest first."""
     return DuplicatePair.objects.filter(
         Q(first=contact) | Q(second=contact), status=DuplicatePair.Status.OPEN
-    ).exists()
+    ).order_by("-score", "pk")
+
+
+def has_open_duplicate(contact: Contact) -> bool:
+    """Whether the review queue holds an open pair with this person: all a capture may tell its recorder."""
+    return open_duplicate_pairs(contact).exists()
 
 
 def attendances_visible_to(user, queryset: QuerySet[Attendance] | None = None) -> QuerySet[Attendance]:

@@ -28,7 +28,7 @@ from core.throttle import allow, client_ip
 from directory.selectors import organizations_matching
 from talent.forms import CaptureForm, RegistrationForm, _PersonForm
 from talent.models import Attendance, Consent, RecruitmentEvent
-from talent.selectors import events_visible_to, has_open_duplicate
+from talent.selectors import DUPLICATE_HINT, events_visible_to, has_open_duplicate
 from talent.services.capture import capture_person
 from talent.services.consent import consent_text_current
 from talent.services.submissions import submit_once
@@ -106,7 +106,7 @@ def _capture_scope(request: HttpRequest, event: RecruitmentEvent) -> str:
 def _saved_message(answer: dict[str, Any]) -> dict[str, str]:
     return {
         "message": _("Saved: %(name)s") % {"name": answer["name"]},
-        "hint": _("Possible match — an officer will review.") if answer.get("possible_match") else "",
+        "hint": str(DUPLICATE_HINT) if answer.get("possible_match") else "",
     }
 
 

@@ -33,9 +33,15 @@ from talent.api.serializers import (
     EventSerializer,
     MergeRequestSerializer,
 )
-from talent.models import Affiliation, Attendance, Contact, ContactChannel, DuplicatePair, RecruitmentEvent
+from talent.models import Affiliation, Attendance, Contact, ContactChannel, RecruitmentEvent
 from talent.names import simplified
-from talent.selectors import ALL_CONTACTS_PERMISSION, contacts_visible_to, events_visible_to
+from talent.selectors import (
+    ALL_CONTACTS_PERMISSION,
+    DUPLICATE_HINT,
+    contacts_visible_to,
+    events_visible_to,
+    open_duplicate_pairs,
+)
 from talent.services import contacts as contact_services
 from talent.services import events as event_services
 from talent.services.merge import contact_merge
@@ -125,13 +131,11 @@ class ContactFilter(django_filters.FilterSet):
 
 def _possible_duplicates(user, contact: Contact) -> dict[str, Any]:
     """What the review queue now holds about a newly registered person, as much as the user may know."""
-    pairs = DuplicatePair.objects.filter(
-        Q(first=contact) | Q(second=contact), status=DuplicatePair.Status.OPEN
-    ).order_by("-score", "pk")
+    pairs = open_duplicate_pairs(contact)
     others = [pair.second_id if pair.first_id == contact.pk else pair.first_id for pair in pairs]
     answer: dict[str, Any] = {
         "hint": bool(others),
-        "message": gettext("Possible match — an officer will review.") if others else "",
+        "message": str(DUPLICATE_HINT) if others else "",
     }
     if user.has_perm(ALL_CONTACTS_PERMISSION):
         visible = set(contacts_visible_to(user).filter(pk__in=others).values_list("pk", flat=True))
