@@ -320,3 +320,43 @@ def test_two_simultaneous_captures_with_one_key_create_one_record():
     assert sorted(code for code, _answer in answers) == [200, 201]
     assert len({answer["id"] for _code, answer in answers}) == 1
     assert Contact.objects.count() == Attendance.objects.count() == 1
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_event_list_and_the_capture_page_run_the_same_queries_however_many_rows(recorder, count):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    today = timezone.localdate()
+    events = [
+        event_create(
+            actor=None,
+            name=f"活动 {n:02d}",
+            starts_on=today - dt.timedelta(days=n),
+            ends_on=today - dt.timedelta(days=n),
+            assigned_staff=[recorder, make_user(Role.RECORDER, username=f"staff{count}-{n}")],
+        )
+        for n in range(count)
+    ]
+    fair = events[0]
+    for n in range(count):
+        capture_person(
+            actor=recorder,
+            event=fair,
+            person=CaptureInput(name=f"人物{n:02d}", purposes=["follow_up"]),
+            method=Attendance.Method.STAFF,
+            consent_channel=Consent.Channel.STAFF,
+        )
+    client = _client(recorder)
+    client.get(reverse("talent:capture-events"))
+    with CaptureQueriesContext(connection) as listed:
+        assert client.get(reverse("talent:capture-events")).status_code == 200
+    # session, user, the capture permission (user, group), the events' count, the page of events
+    assert len(listed) == 6, [q["sql"] for q in listed]
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(reverse("talent:capture", args=[fair.pk]))
+    assert response.status_code == 200
+    assert len(response.context["recent"]) == min(count, 10)
+    # session, user, the capture permission (user, group), the event, the consent statement, the recent captures
+    # with their contacts
+    assert len(page) == 7, [q["sql"] for q in page]
