@@ -8,6 +8,7 @@ urlpatterns = [
     path("v1/", include("directory.api.urls")),
     path("v1/", include("talent.api.urls")),
     path("v1/", include("funding.api.urls")),
+    path("v1/", include("reporting.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

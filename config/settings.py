@@ -216,6 +216,15 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 # A conversion uses the latest rate on or before its date, if it is at most this old; else it is refused.
 EXCHANGE_RATE_MAX_AGE_DAYS = env.int("EXCHANGE_RATE_MAX_AGE_DAYS", default=31)
 
+# --- Reporting ----------------------------------------------------------------------------------------------------
+# Dashboard and funnel figures are cached this long per user and filters (0: never); any stage change, lead,
+# signing or capital write starts a new generation at once.
+REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=60)
+# A lead stuck longer than this in a stage without a stage-stuck reminder rule is listed as stalled.
+STALLED_AFTER_DAYS = env.int("STALLED_AFTER_DAYS", default=60)
+# An export with personal data of more rows than this asks for a reason (every such export is logged).
+REPORT_EXPORT_REASON_ROWS = env.int("REPORT_EXPORT_REASON_ROWS", default=500)
+
 # --- Imports ------------------------------------------------------------------------------------------------------
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20000)

@@ -39,8 +39,13 @@ class StageChange(models.Model):
         indexes = [
             # Serves a lead's history and "the previous change" check in lead_advance.
             models.Index(fields=["lead", "occurred_at"], name="stagechange_lead_time_idx"),
-            # Serves the funnel's cohort and time-in-stage queries.
+            # Serves moves into one stage within a period (talent arrived, stage KPIs).
             models.Index(fields=["to_stage", "occurred_at"], name="stagechange_stage_time_idx"),
+            # Serves the funnel's cohort: leads by the date of their registration, the one change without a
+            # from_stage (reporting.funnel.cohort_members); the lead id in the index spares the table visit.
+            models.Index(
+                fields=["occurred_at", "lead"], name="stagechange_first_time_idx", condition=Q(from_stage="")
+            ),
         ]
 
     def __str__(self) -> str:

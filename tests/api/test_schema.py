@@ -30,6 +30,7 @@ CONTRACT_PATHS = {
     "/api/v1/funding/programs/",
     "/api/v1/funding/applications/",
     "/api/v1/funding/applications/{id}/",
+    "/api/v1/funnel/",
 }
 
 
@@ -82,6 +83,7 @@ def test_every_operation_declares_its_error_responses(api, world):
         ("GET", "/api/v1/funding/applications/"): ["400", "403", "404"],
         ("POST", "/api/v1/funding/applications/"): ["400", "403", "404", "409", "422"],
         ("GET", "/api/v1/funding/applications/{id}/"): ["403", "404"],
+        ("GET", "/api/v1/funnel/"): ["400", "403"],
     }
 
 
