@@ -123,6 +123,11 @@ ROLE_PERMISSIONS: dict[str, set[str] | str] = {
         "talent.manage_personal_data",
         "talent.view_personaldatalog",
         "reporting.view_dashboard",
+        # Annual targets of the units they head or manage and of those units' officers (reporting.targets).
+        "reporting.view_target",
+        "reporting.add_target",
+        "reporting.change_target",
+        "reporting.delete_target",
     },
     # Recorders work inside the events they are assigned to; the talent selectors narrow the rows further.
     Role.RECORDER: {

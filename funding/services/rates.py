@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -156,6 +157,53 @@ class RateBook:
             rate_date=min(rate.date for rate in used),
             rate_text="; ".join(rate_text(rate) for rate in used),
         )
+
+
+class RateTable:
+    """The rates of every currency over a span of days, read in one query on first use: a report converts
+    amounts dated anywhere in its period, each at the latest rate on or before its own date (not older than
+    max_rate_age(), as for RateBook)."""
+
+    def __init__(self, start: dt.date, end: dt.date) -> None:
+        self.start = start
+        self.end = end
+        self._rates: dict[str, tuple[list[dt.date], list[Decimal]]] | None = None
+
+    def _load(self) -> dict[str, tuple[list[dt.date], list[Decimal]]]:
+        if self._rates is None:
+            rates: dict[str, tuple[list[dt.date], list[Decimal]]] = {}
+            # Oldest first per currency, so each currency's dates are sorted for bisect.
+            for currency, date, rate in (
+                ExchangeRate.objects.filter(date__gte=self.start - max_rate_age(), date__lte=self.end)
+                .order_by("currency", "date")
+                .values_list("currency", "date", "rate_to_cny")
+            ):
+                dates, values = rates.setdefault(currency, ([], []))
+                dates.append(date)
+                values.append(rate)
+            self._rates = rates
+        return self._rates
+
+    def rate(self, currency: str, on: dt.date) -> Decimal | None:
+        """Yuan per unit of `currency` on `on`: 1 for CNY, None when no rate is recent enough."""
+        if currency == Currency.CNY:
+            return Decimal(1)
+        if not self.start <= on <= self.end:
+            raise ValueError(f"{on} is outside the table's span {self.start} – {self.end}")
+        dates, values = self._load().get(currency, ([], []))
+        index = bisect.bisect_right(dates, on) - 1
+        if index < 0 or on - dates[index] > max_rate_age():
+            return None
+        return values[index]
+
+    def highest(self) -> Decimal:
+        """The most yuan a unit of any currency was worth in the span (1 at least: CNY itself)."""
+        return max([Decimal(1), *(rate for _dates, values in self._load().values() for rate in values)])
+
+    def to_cny(self, amount: Decimal, currency: str, on: dt.date) -> Decimal | None:
+        """`amount` in yuan at the rate of `on`, unrounded (callers sum, then round once); None without a rate."""
+        rate = self.rate(currency, on)
+        return None if rate is None else Decimal(amount) * rate
 
 
 def convert(*, amount: Decimal, currency: str, to: str, on: dt.date) -> Converted:

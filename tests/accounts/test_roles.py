@@ -119,6 +119,10 @@ def test_manager_permissions():
         "talent.manage_personal_data",
         "talent.view_personaldatalog",
         "reporting.view_dashboard",
+        "reporting.view_target",
+        "reporting.add_target",
+        "reporting.change_target",
+        "reporting.delete_target",
     }
 
 
