@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from core.views import healthz
+from reporting.views.dashboard import home
 
 # Uploaded documents are never served as static media: only views that apply the visibility rule hand them out.
 urlpatterns = [
@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("talent.urls")),
     path("", include("projects.urls")),
     path("", include("reminders.urls")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", include("reporting.urls")),
+    path("", home, name="home"),
 ]

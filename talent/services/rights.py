@@ -201,3 +201,19 @@ def retention_apply(*, now: dt.datetime | None = None, limit: int = 1000) -> Per
         reason=_("retention period of %(days)s days") % {"days": settings.CONTACT_RETENTION_DAYS},
         details=_plain({"cutoff": cutoff, "erased": erased, "skipped": failed, "more": len(ids) == limit}),
     )
+
+
+@transaction.atomic
+def personal_data_export_log(*, actor: User, reason: str, details: dict[str, Any]) -> PersonalDataLog:
+    """Log a report export that carried people's names, phones or e-mails: it is about many people, so it names
+    no contact; `details` says which report, how many rows and with which filters."""
+    entry = PersonalDataLog(
+        kind=PersonalDataLog.Kind.EXPORT,
+        contact_id_value=None,
+        actor=actor,
+        reason=reason.strip()[:200],
+        details=_plain(details),
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
