@@ -3,4 +3,22 @@ officers, A's head, a bureau-level director and an event recorder who is a membe
 
 from __future__ import annotations
 
-from tests.projects.conftest import world  # noqa: F401 - the shared units and users
+import pytest
+from django.test import Client
+
+from tests.projects.conftest import (
+    english_client,
+    world,  # noqa: F401 - the shared units and users
+)
+
+
+@pytest.fixture
+def client_as():
+    """A logged-in English client for a user: client_as(world.a).get(...)."""
+
+    def login(user) -> Client:
+        client = english_client()
+        client.force_login(user)
+        return client
+
+    return login

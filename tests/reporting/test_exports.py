@@ -19,22 +19,9 @@ from projects.models import LeadType
 from talent.models import PersonalDataLog
 from talent.services.rights import personal_data_export_log
 from tests.factories import join, make_lead, make_user
-from tests.projects.conftest import english_client
 from tests.talent.conftest import person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client_as():
-    """A logged-in English client for a user: client_as(world.a).get(...)."""
-
-    def login(user) -> Client:
-        client = english_client()
-        client.force_login(user)
-        return client
-
-    return login
 
 
 LEADS_EXPORT = "/reports/leads/export/"

@@ -27,21 +27,8 @@ from projects.services.merge import lead_merge
 from projects.stages import Stage
 from reporting.ledger import Week, amount_text
 from tests.factories import join, make_lead, make_unit, make_user
-from tests.projects.conftest import english_client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client_as():
-    """A logged-in English client for a user: client_as(world.a).get(...)."""
-
-    def login(user) -> Client:
-        client = english_client()
-        client.force_login(user)
-        return client
-
-    return login
 
 
 LEDGER = "/reports/ledger/"
