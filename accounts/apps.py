@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,8 +8,16 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and units")
 
     def ready(self) -> None:
+        # The API's security scheme registers itself with drf-spectacular on import.
+        import accounts.api.schema  # noqa: F401
         from accounts.roles import sync_role_groups
+        from accounts.signals import revoke_credentials_of_inactive_user
 
         # Django creates permissions in its own post_migrate handler, after the migrations ran; the role groups
         # are therefore filled in post_migrate too (sync_role_groups creates any permissions still missing).
         post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="accounts.sync_role_groups")
+        post_save.connect(
+            revoke_credentials_of_inactive_user,
+            sender=self.get_model("User"),
+            dispatch_uid="accounts.revoke_credentials_of_inactive_user",
+        )

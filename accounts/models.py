@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -87,3 +89,66 @@ class UnitMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class ApiToken(models.Model):
+    """A credential for `Authorization: Token <secret>`. Only the secret's SHA-256 is stored: a leaked database
+    or backup holds no usable token. Tokens are issued and revoked (deleted), never edited, so they carry no
+    history; issuing and revoking are logged instead (logger "accounts.auth")."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    # A salt or a slow hash buys nothing here: the secret is 256 random bits, not a password to guess.
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        _("prefix"),
+        max_length=8,
+        editable=False,
+        help_text=_("The first characters of the token, to recognize it."),
+    )
+    label = models.CharField(
+        _("label"),
+        max_length=100,
+        blank=True,
+        help_text=_("What the token is for, e.g. the script using it."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        # The admin's search by prefix (someone reads a token's first characters out from a script or a log).
+        indexes = [models.Index(fields=["prefix"], name="apitoken_prefix_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.label}".strip()
+
+
+class UserSession(AbstractBaseSession):
+    """Django's database session with the signed-in user's id in a column of its own, so that deactivating a
+    user deletes their sessions with one indexed DELETE (accounts.sessions fills the column)."""
+
+    # No database constraint: a session saved by a request that raced the user's deletion must not fail with
+    # an IntegrityError (SessionStore.create() retries on that forever). Deleting a user still deletes the
+    # rows (Django cascades in Python), and a session naming a missing user authenticates nobody.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="sessions",
+        verbose_name=_("user"),
+    )
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.sessions import SessionStore
+
+        return SessionStore

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
+    path("v1/", include("accounts.api.urls")),
     path("v1/", include("projects.api.urls")),
     path("v1/", include("directory.api.urls")),
     path("v1/", include("talent.api.urls")),

@@ -320,6 +320,9 @@ WECOM_WEBHOOK_URL = _str("WECOM_WEBHOOK_URL", "")
 WECOM_API_BASE = _str("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
 
 # --- Security -------------------------------------------------------------------------------------------------
+# Database sessions that know their user, so deactivating a user deletes their sessions at once. Sessions live in
+# their own table: switching engines signs everyone out once.
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -369,8 +372,12 @@ if PRODUCTION and (_problems := _local_defaults_in_force()):
 
 # --- API (Django REST framework + drf-spectacular) ------------------------------------------------------------
 REST_FRAMEWORK = {
-    # Session for now; token authentication arrives with the API issue.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Token first: DRF takes the first authenticator's challenge, so an unauthenticated request gets 401 with
+    # `WWW-Authenticate: Token` (session authentication has no challenge and would make it 403).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "core.api.ModelPermissions",
@@ -384,6 +391,10 @@ REST_FRAMEWORK = {
         "core.api.OrderingFilter",
     ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Counted in the default cache, which every web process shares (never a per-process cache).
+    "DEFAULT_THROTTLE_RATES": {"auth": env.str("API_AUTH_RATE", default="10/min")},
+    # Anonymous throttles (the token endpoint) count per client address, read as core.throttle reads it.
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Amounts are JSON numbers, always beside their currency field (DESIGN §5).
     "COERCE_DECIMAL_TO_STRING": False,

@@ -120,8 +120,8 @@ def test_a_report_viewer_has_no_rights_on_contacts_at_all(api, world, people):
     assert api.post("/api/v1/contacts/", {"name": "张三"}, format="json").status_code == 403
 
 
-def test_an_anonymous_request_is_403(api, people):
-    assert api.get("/api/v1/contacts/").status_code == 403
+def test_an_anonymous_request_is_401(api, people):
+    assert api.get("/api/v1/contacts/").status_code == 401
 
 
 # --- What a contact shows ---------------------------------------------------------------------------------------

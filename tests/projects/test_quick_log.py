@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
+from accounts.sessions import SessionStore
 from projects import services, views
 from projects.models import Activity, AftercareTouchpoint, Lead
 from projects.stages import Stage
