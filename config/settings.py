@@ -391,11 +391,14 @@ REST_FRAMEWORK = {
         "core.api.OrderingFilter",
     ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     # Counted in the default cache, which every web process shares (never a per-process cache).
-    "DEFAULT_THROTTLE_RATES": {"auth": env.str("API_AUTH_RATE", default="10/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env.str("API_AUTH_RATE", default="10/min"),
+        "personal_data": env.str("API_PERSONAL_DATA_RATE", default="120/min"),
+    },
     # Anonymous throttles (the token endpoint) count per client address, read as core.throttle reads it.
     "NUM_PROXIES": NUM_PROXIES,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Amounts are JSON numbers, always beside their currency field (DESIGN §5).
     "COERCE_DECIMAL_TO_STRING": False,
 }

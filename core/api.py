@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, filters, pagination, permissions, serializers, status
+from rest_framework import exceptions, filters, pagination, permissions, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
@@ -83,6 +83,13 @@ _ERROR_RESPONSES = {
     422: OpenApiResponse(
         _FIELD_ERRORS_SCHEMA, description=_("The Idempotency-Key was already used with a different body.")
     ),
+    401: OpenApiResponse(
+        ErrorDetailSerializer, description=_("No credentials, or a token that is unknown or revoked.")
+    ),
+    429: OpenApiResponse(
+        ErrorDetailSerializer,
+        description=_("Too many requests: wait the seconds the Retry-After header gives."),
+    ),
 }
 
 
@@ -131,6 +138,26 @@ class OrderingFilter(filters.OrderingFilter):
                 "schema": {"type": "string"},
             }
         ]
+
+
+# --- Throttles -----------------------------------------------------------------------------------------------
+
+
+class PersonalDataThrottle(throttling.UserRateThrottle):
+    """Reads that hand out phones and e-mails, counted per user in the shared cache (settings
+    `DEFAULT_THROTTLE_RATES["personal_data"]`): a script copying the contact book runs into it, a person at work
+    never does. Writes are not counted."""
+
+    scope = "personal_data"
+
+    def get_rate(self) -> str | None:
+        # Read when counting, not when this module is imported, so a changed setting applies.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view) -> bool:
+        if request.method not in permissions.SAFE_METHODS:
+            return True
+        return super().allow_request(request, view)
 
 
 # --- Permissions ----------------------------------------------------------------------------------------------

@@ -6,16 +6,12 @@ an application of a lead outside the user's scope is 404.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import django_filters
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from core.api import error_responses
@@ -36,8 +32,7 @@ from funding.models import (
 from funding.selectors import applications_visible_to
 from projects.models import Lead
 from projects.selectors import lead_is_read_only_for, leads_visible_to
-from talent.api.views import IDEMPOTENCY_KEY
-from talent.services.submissions import submit_once
+from talent.api.idempotency import IdempotentPost
 
 APPLICATION_ID = OpenApiParameter(
     "id", int, OpenApiParameter.PATH, description=_("The funding application's id.")
@@ -125,12 +120,6 @@ def _application_details(queryset: QuerySet[FundingApplication]) -> QuerySet[Fun
     )
 
 
-def _json(data: Any) -> Any:
-    """The answer as the response will carry it: the idempotency store keeps JSON, and its own encoder would turn
-    the amounts into strings."""
-    return json.loads(JSONRenderer().render(data))
-
-
 @extend_schema_view(
     get=extend_schema(
         summary=_("List the funding applications you can see"),
@@ -147,12 +136,11 @@ def _json(data: Any) -> Any:
             "batches; in the version's currency. `requested_amount` takes a number or text such as “500万”, "
             "“1.2亿” or “3,000,000”. Submission, approval and tranches follow in the admin."
         ),
-        parameters=[IDEMPOTENCY_KEY],
         request=FundingApplicationCreateSerializer,
-        responses={201: FundingApplicationSerializer, **error_responses(400, 403, 404, 409, 422)},
+        responses={201: FundingApplicationSerializer, **error_responses(400, 403, 404, 409)},
     ),
 )
-class ApplicationListCreate(generics.ListCreateAPIView):
+class ApplicationListCreate(IdempotentPost, generics.ListCreateAPIView):
     serializer_class = FundingApplicationSerializer
     filterset_class = ApplicationFilter
     ordering_fields = ["created_at", "submitted_on", "decision_date"]
@@ -173,20 +161,9 @@ class ApplicationListCreate(generics.ListCreateAPIView):
             raise PermissionDenied(
                 _("This lead is offered to your unit: it is read-only until you accept it.")
             )
-
-        def perform() -> tuple[int, Any]:
-            application = services.application_create(actor=request.user, **fields)
-            shown = _application_details(FundingApplication.objects.filter(pk=application.pk)).get()
-            return status.HTTP_201_CREATED, _json(self.get_serializer(shown).data)
-
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            code, answer = perform()
-            return Response(answer, status=code)
-        code, answer, replayed = submit_once(
-            scope=f"user:{request.user.pk} POST {request.path}", key=key, body=request.data, perform=perform
-        )
-        return Response(answer, status=code, headers={"Idempotent-Replayed": "true"} if replayed else None)
+        application = services.application_create(actor=request.user, **fields)
+        shown = _application_details(FundingApplication.objects.filter(pk=application.pk)).get()
+        return Response(self.get_serializer(shown).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -37,6 +37,7 @@ from projects.api.serializers import (
 )
 from projects.models import Activity, Document, Lead, Milestone, Signing, StageChange
 from projects.selectors import lead_get, lead_is_read_only_for, leads_changeable_by, leads_visible_to
+from talent.api.idempotency import IdempotentPost
 from talent.models import Contact
 
 
@@ -75,7 +76,7 @@ MILESTONE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_(
         responses={201: LeadSerializer, **error_responses(400, 403)},
     ),
 )
-class LeadListCreate(generics.ListCreateAPIView):
+class LeadListCreate(IdempotentPost, generics.ListCreateAPIView):
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
     filter_backends = [*api_settings.DEFAULT_FILTER_BACKENDS, filters.SearchFilter]
@@ -166,7 +167,7 @@ class _UnderALead:
         responses={201: StageChangeSerializer, **error_responses(400, 403, 404, 409)},
     ),
 )
-class LeadTransitions(_UnderALead, generics.ListCreateAPIView):
+class LeadTransitions(IdempotentPost, _UnderALead, generics.ListCreateAPIView):
     serializer_class = StageChangeSerializer
     required_permissions = {
         "GET": ["projects.view_lead", "projects.view_stagechange"],
@@ -186,7 +187,7 @@ class LeadTransitions(_UnderALead, generics.ListCreateAPIView):
         return Response(StageChangeSerializer(change).data, status=status.HTTP_201_CREATED)
 
 
-class _LeadRecords(_UnderALead, generics.ListCreateAPIView):
+class _LeadRecords(IdempotentPost, _UnderALead, generics.ListCreateAPIView):
     """One lead's records of a kind: listed, and added through `record` (a service taking actor, lead and the
     serializer's validated data); the serializer sees the lead in its context."""
 
@@ -248,7 +249,7 @@ class LeadSignings(_LeadRecords):
         responses={201: DocumentSerializer, **error_responses(400, 403, 404)},
     )
 )
-class DocumentUpload(generics.CreateAPIView):
+class DocumentUpload(IdempotentPost, generics.CreateAPIView):
     queryset = Document.objects.none()
     serializer_class = DocumentSerializer
     parser_classes = [MultiPartParser]
@@ -353,7 +354,7 @@ class LeadMilestones(_LeadRecords):
         responses={200: MilestoneSerializer, **error_responses(400, 403, 404, 409)},
     )
 )
-class MilestoneComplete(generics.GenericAPIView):
+class MilestoneComplete(IdempotentPost, generics.GenericAPIView):
     lookup_url_kwarg = "id"
     serializer_class = MilestoneCompleteSerializer
     filter_backends: list = []
@@ -367,7 +368,7 @@ class MilestoneComplete(generics.GenericAPIView):
         # Completing changes the lead's checklist: a lead only offered to the user's unit stays read-only.
         return Milestone.objects.filter(lead__in=leads_changeable_by(self.request.user).values("pk"))
 
-    def post(self, request, *args, **kwargs) -> Response:
+    def create(self, request, *args, **kwargs) -> Response:
         milestone = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

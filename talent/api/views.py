@@ -19,9 +19,10 @@ from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api import error_responses
+from core.api import PersonalDataThrottle, error_responses
 from directory.models import Organization
 from talent import identity
+from talent.api.idempotency import IdempotentPost
 from talent.api.serializers import (
     AttendanceCreatedSerializer,
     AttendanceCreateSerializer,
@@ -45,7 +46,6 @@ from talent.selectors import (
 from talent.services import contacts as contact_services
 from talent.services import events as event_services
 from talent.services.merge import contact_merge
-from talent.services.submissions import submit_once
 
 CONTACT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("The contact's id."))
 
@@ -164,8 +164,9 @@ def _possible_duplicates(user, contact: Contact) -> dict[str, Any]:
         responses={201: ContactCreatedSerializer, **error_responses(400, 403)},
     ),
 )
-class ContactListCreate(generics.ListCreateAPIView):
+class ContactListCreate(IdempotentPost, generics.ListCreateAPIView):
     serializer_class = ContactSerializer
+    throttle_classes = [PersonalDataThrottle]
     filterset_class = ContactFilter
     ordering_fields = ["name", "created_at", "updated_at"]
     ordering = ["name"]
@@ -222,6 +223,7 @@ class ContactListCreate(generics.ListCreateAPIView):
 )
 class ContactDetail(generics.RetrieveUpdateAPIView):
     http_method_names = ["get", "patch", "head", "options"]
+    throttle_classes = [PersonalDataThrottle]
     lookup_url_kwarg = "id"
     serializer_class = ContactSerializer
     filter_backends: list = []
@@ -265,6 +267,7 @@ class _OneContact(generics.GenericAPIView):
 )
 class ContactDuplicates(_OneContact):
     serializer_class = CandidateSerializer
+    throttle_classes = [PersonalDataThrottle]
     required_permissions = {"GET": ["talent.view_contact", "talent.view_duplicatepair"]}
 
     def get(self, request, *args, **kwargs) -> Response:
@@ -287,12 +290,12 @@ class ContactDuplicates(_OneContact):
         responses={201: ContactMergeSerializer, **error_responses(400, 403, 404, 409)},
     )
 )
-class ContactMergeInto(_OneContact):
+class ContactMergeInto(IdempotentPost, _OneContact):
     serializer_class = MergeRequestSerializer
     required_permissions = {"POST": ["talent.view_contact", "talent.merge_contact"]}
     service_field_names = {"source": "into"}
 
-    def post(self, request, *args, **kwargs) -> Response:
+    def create(self, request, *args, **kwargs) -> Response:
         source = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -314,7 +317,7 @@ class ContactMergeInto(_OneContact):
         responses={201: EventSerializer, **error_responses(400, 403)},
     ),
 )
-class EventListCreate(generics.ListCreateAPIView):
+class EventListCreate(IdempotentPost, generics.ListCreateAPIView):
     serializer_class = EventSerializer
     ordering_fields = ["starts_on", "name"]
     ordering = ["-starts_on"]
@@ -338,16 +341,6 @@ def _staff_ids() -> QuerySet:
     return get_user_model().objects.only("pk").order_by("pk")  # the same list on every database
 
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description=_(
-        "A key of the client's choosing: the same key and body again returns the first answer and records nothing "
-        "more; the same key with another body is 422."
-    ),
-)
 EVENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("The event's id."))
 
 
@@ -359,12 +352,12 @@ EVENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("The
             "duplicates go to the review queue and are only hinted to event staff). One attendance per person and "
             "event (409 for a merged or erased contact, 400 when already recorded)."
         ),
-        parameters=[EVENT_ID, IDEMPOTENCY_KEY],
+        parameters=[EVENT_ID],
         request=AttendanceCreateSerializer,
-        responses={201: AttendanceCreatedSerializer, **error_responses(400, 403, 404, 409, 422)},
+        responses={201: AttendanceCreatedSerializer, **error_responses(400, 403, 404, 409)},
     )
 )
-class EventAttendances(generics.GenericAPIView):
+class EventAttendances(IdempotentPost, generics.GenericAPIView):
     lookup_url_kwarg = "id"
     filter_backends: list = []
     pagination_class = None
@@ -377,35 +370,24 @@ class EventAttendances(generics.GenericAPIView):
             return RecruitmentEvent.objects.none()
         return events_visible_to(self.request.user)
 
-    def post(self, request, *args, **kwargs) -> Response:
+    def create(self, request, *args, **kwargs) -> Response:
         event = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
-
-        def perform() -> tuple[int, dict[str, Any]]:
-            with transaction.atomic():
-                contact = fields.pop("contact", None) or _register_person(request.user, fields.pop("person"))
-                fields.pop("person", None)
-                attendance = event_services.attendance_record(
-                    actor=request.user, event=event, contact=contact, **fields
-                )
-            context = {
-                **self.get_serializer_context(),
-                "possible_duplicates": _possible_duplicates(request.user, contact),
-            }
-            return status.HTTP_201_CREATED, dict(
-                AttendanceCreatedSerializer(attendance, context=context).data
+        with transaction.atomic():
+            contact = fields.pop("contact", None) or _register_person(request.user, fields.pop("person"))
+            fields.pop("person", None)
+            attendance = event_services.attendance_record(
+                actor=request.user, event=event, contact=contact, **fields
             )
-
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            code, answer = perform()
-            return Response(answer, status=code)
-        code, answer, replayed = submit_once(
-            scope=f"user:{request.user.pk} POST {request.path}", key=key, body=request.data, perform=perform
+        context = {
+            **self.get_serializer_context(),
+            "possible_duplicates": _possible_duplicates(request.user, contact),
+        }
+        return Response(
+            AttendanceCreatedSerializer(attendance, context=context).data, status=status.HTTP_201_CREATED
         )
-        return Response(answer, status=code, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
 
 def _channels_from(fields: dict[str, Any]) -> list[contact_services.ChannelInput]:

@@ -46,9 +46,10 @@ def test_a_session_post_without_the_csrf_token_is_refused(world):
     assert Lead.objects.get(pk=world.lead.pk).name == "港科大 量子计算研发团队"
 
 
-def test_an_anonymous_request_is_403(api, world):
+def test_an_anonymous_request_is_401_with_a_token_challenge(api, world):
     response = api.get("/api/v1/leads/")
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json() == {"detail": "Authentication credentials were not provided."}
 
 
@@ -70,3 +71,37 @@ def test_a_reused_submission_key_with_another_body_answers_422():
 
     response = exception_handler(IdempotencyMismatchError("used", field="idempotency_key"), {})
     assert (response.status_code, response.data) == (422, {"idempotency_key": ["used"]})
+
+
+def test_errors_come_in_traditional_chinese_when_the_request_asks_for_it(api, world):
+    api.force_login(world.officer_a)
+    response = api.post("/api/v1/leads/", {}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hant")
+    assert response.status_code == 400
+    assert response.json()["name"] == ["此為必需欄位。"]
+    api.force_login(world.officer_b)
+    assert api.get(f"/api/v1/leads/{world.lead.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hant").json() == {
+        "detail": "找不到。"
+    }
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "A lead that is “Lost” cannot change stage."),
+        ("zh-hans", "状态为“流失”的线索不能变更阶段。"),
+        ("zh-hant", "狀態為“流失”的線索不能變更階段。"),
+    ],
+)
+def test_the_services_own_messages_follow_the_request_language(api, world, language, message):
+    from projects import services
+    from projects.models import LostReason
+
+    services.lead_mark_lost(actor=world.officer_a, lead=world.lead, reason=LostReason.OTHER_LOCATION)
+    api.force_login(world.officer_a)
+    response = api.post(
+        f"/api/v1/leads/{world.lead.pk}/transitions/",
+        {"to_stage": "QUALIFIED", "note": "x"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert (response.status_code, response.json()) == (409, {"non_field_errors": [message]})

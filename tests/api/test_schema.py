@@ -10,6 +10,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 CONTRACT_PATHS = {
+    "/api/v1/auth/token/",
     "/api/v1/leads/",
     "/api/v1/leads/{id}/",
     "/api/v1/leads/{id}/transitions/",
@@ -53,37 +54,39 @@ def test_every_operation_declares_its_error_responses(api, world):
         for method, operation in operations.items()
     }
     assert declared == {
-        ("GET", "/api/v1/leads/"): ["400", "403", "404"],
-        ("POST", "/api/v1/leads/"): ["400", "403"],
-        ("GET", "/api/v1/leads/{id}/"): ["403", "404"],
-        ("PATCH", "/api/v1/leads/{id}/"): ["400", "403", "404", "409"],
-        ("GET", "/api/v1/leads/{id}/transitions/"): ["403", "404"],
-        ("POST", "/api/v1/leads/{id}/transitions/"): ["400", "403", "404", "409"],
-        ("GET", "/api/v1/leads/{id}/signings/"): ["403", "404"],
-        ("POST", "/api/v1/leads/{id}/signings/"): ["400", "403", "404", "409"],
-        ("GET", "/api/v1/leads/{id}/activities/"): ["403", "404"],
-        ("POST", "/api/v1/leads/{id}/activities/"): ["400", "403", "404", "409"],
-        ("GET", "/api/v1/leads/{id}/milestones/"): ["403", "404"],
-        ("POST", "/api/v1/leads/{id}/milestones/"): ["400", "403", "404", "409"],
-        ("POST", "/api/v1/milestones/{id}/complete/"): ["400", "403", "404", "409"],
-        ("POST", "/api/v1/documents/"): ["400", "403", "404"],
-        ("GET", "/api/v1/organizations/"): ["400", "403", "404"],
-        ("GET", "/api/v1/carriers/"): ["400", "403", "404"],
-        ("GET", "/api/v1/sectors/"): ["400", "403", "404"],
-        ("GET", "/api/v1/contacts/"): ["400", "403", "404"],
-        ("POST", "/api/v1/contacts/"): ["400", "403"],
-        ("GET", "/api/v1/contacts/{id}/"): ["403", "404"],
-        ("PATCH", "/api/v1/contacts/{id}/"): ["400", "403", "404", "409"],
-        ("GET", "/api/v1/contacts/{id}/duplicates/"): ["403", "404"],
-        ("POST", "/api/v1/contacts/{id}/merge/"): ["400", "403", "404", "409"],
-        ("GET", "/api/v1/events/"): ["400", "403", "404"],
-        ("POST", "/api/v1/events/"): ["400", "403"],
-        ("POST", "/api/v1/events/{id}/attendances/"): ["400", "403", "404", "409", "422"],
-        ("GET", "/api/v1/funding/programs/"): ["400", "403", "404"],
-        ("GET", "/api/v1/funding/applications/"): ["400", "403", "404"],
-        ("POST", "/api/v1/funding/applications/"): ["400", "403", "404", "409", "422"],
-        ("GET", "/api/v1/funding/applications/{id}/"): ["403", "404"],
-        ("GET", "/api/v1/funnel/"): ["400", "403"],
+        ("POST", "/api/v1/auth/token/"): ["400", "429"],
+        ("DELETE", "/api/v1/auth/token/"): ["400", "401", "403", "429"],
+        ("GET", "/api/v1/carriers/"): ["400", "401", "403", "404"],
+        ("GET", "/api/v1/contacts/"): ["400", "401", "403", "404", "429"],
+        ("POST", "/api/v1/contacts/"): ["400", "401", "403", "422", "429"],
+        ("GET", "/api/v1/contacts/{id}/"): ["401", "403", "404", "429"],
+        ("PATCH", "/api/v1/contacts/{id}/"): ["400", "401", "403", "404", "409", "429"],
+        ("GET", "/api/v1/contacts/{id}/duplicates/"): ["401", "403", "404", "429"],
+        ("POST", "/api/v1/contacts/{id}/merge/"): ["400", "401", "403", "404", "409", "422"],
+        ("POST", "/api/v1/documents/"): ["400", "401", "403", "404", "422"],
+        ("GET", "/api/v1/events/"): ["400", "401", "403", "404"],
+        ("POST", "/api/v1/events/"): ["400", "401", "403", "422"],
+        ("POST", "/api/v1/events/{id}/attendances/"): ["400", "401", "403", "404", "409", "422"],
+        ("GET", "/api/v1/funding/applications/"): ["400", "401", "403", "404"],
+        ("POST", "/api/v1/funding/applications/"): ["400", "401", "403", "404", "409", "422"],
+        ("GET", "/api/v1/funding/applications/{id}/"): ["401", "403", "404"],
+        ("GET", "/api/v1/funding/programs/"): ["400", "401", "403", "404"],
+        ("GET", "/api/v1/funnel/"): ["400", "401", "403"],
+        ("GET", "/api/v1/leads/"): ["400", "401", "403", "404"],
+        ("POST", "/api/v1/leads/"): ["400", "401", "403", "422"],
+        ("GET", "/api/v1/leads/{id}/"): ["401", "403", "404"],
+        ("PATCH", "/api/v1/leads/{id}/"): ["400", "401", "403", "404", "409"],
+        ("GET", "/api/v1/leads/{id}/activities/"): ["401", "403", "404"],
+        ("POST", "/api/v1/leads/{id}/activities/"): ["400", "401", "403", "404", "409", "422"],
+        ("GET", "/api/v1/leads/{id}/milestones/"): ["401", "403", "404"],
+        ("POST", "/api/v1/leads/{id}/milestones/"): ["400", "401", "403", "404", "409", "422"],
+        ("GET", "/api/v1/leads/{id}/signings/"): ["401", "403", "404"],
+        ("POST", "/api/v1/leads/{id}/signings/"): ["400", "401", "403", "404", "409", "422"],
+        ("GET", "/api/v1/leads/{id}/transitions/"): ["401", "403", "404"],
+        ("POST", "/api/v1/leads/{id}/transitions/"): ["400", "401", "403", "404", "409", "422"],
+        ("POST", "/api/v1/milestones/{id}/complete/"): ["400", "401", "403", "404", "409", "422"],
+        ("GET", "/api/v1/organizations/"): ["400", "401", "403", "404"],
+        ("GET", "/api/v1/sectors/"): ["400", "401", "403", "404"],
     }
 
 
@@ -96,7 +99,7 @@ def test_amounts_are_numbers_in_the_schema(api, world):
 
 
 def test_the_schema_needs_a_signed_in_user(api, world):
-    assert api.get("/api/schema/").status_code == 403
+    assert api.get("/api/schema/").status_code == 401
 
 
 def test_swagger_ui_loads_everything_from_our_own_static_files(api, world):

@@ -111,9 +111,9 @@ def test_officers_and_event_recorders_get_403(api, world):
     assert signed_in(api, world.recorder).get(URL, IN_MARCH).status_code == 403
 
 
-def test_an_anonymous_request_is_403(api, world):
+def test_an_anonymous_request_is_401(api, world):
     response = api.get(URL, IN_MARCH)
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json() == {"detail": "Authentication credentials were not provided."}
 
 
@@ -174,7 +174,7 @@ def test_the_schema_declares_the_parameters_and_error_responses(api, world):
     assert parameters["from"] == {"type": "string", "format": "date"}
     assert parameters["unit"] == {"type": "integer"}
     assert parameters["track"]["enum"] == ["org", "talent"]
-    assert sorted(operation["responses"]) == ["200", "400", "403"]
+    assert sorted(operation["responses"]) == ["200", "400", "401", "403"]
     stage = schema["components"]["schemas"]["FunnelStage"]["properties"]
     assert stage["reached"]["type"] == "integer"
     assert stage["conversion"]["type"] == "number"
