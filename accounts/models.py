@@ -144,8 +144,8 @@ class UserSession(AbstractBaseSession):
     )
 
     class Meta:
-        verbose_name = _("session")
-        verbose_name_plural = _("sessions")
+        verbose_name = _("sign-in session")
+        verbose_name_plural = _("sign-in sessions")
 
     @classmethod
     def get_session_store_class(cls):
