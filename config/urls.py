@@ -16,3 +16,5 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", home, name="home"),
 ]
+
+handler404 = "core.views.not_found"

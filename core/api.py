@@ -53,6 +53,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         # full_clean() inside a service: the same 400 as a serializer's own validation.
         exc = exceptions.ValidationError(_field_errors(as_serializer_error(exc)))
+    elif isinstance(exc, exceptions.ParseError):
+        # A body that is not JSON at all: the same field shape as any other invalid input.
+        exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [exc.detail]})
     elif isinstance(exc, Http404):
         # get_object_or_404 names the model in English whatever the language; one translated message for all.
         exc = exceptions.NotFound()
@@ -63,7 +66,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 _FIELD_ERRORS_SCHEMA = {
     "type": "object",
     "description": _("Messages per field; `non_field_errors` for the request as a whole."),
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    # A list of messages; for a nested field, the same shape per item or per sub-field.
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "object"}]}},
+            {"type": "object"},
+        ]
+    },
 }
 
 

@@ -9,6 +9,9 @@ from directory.models import Carrier, Organization, Sector
 
 class OrganizationSerializer(serializers.ModelSerializer):
     aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="alias")
+    # Declared, not generated: DRF drops allow_blank from read-only model fields, and the schema would then refuse
+    # the "" of an organization without a website.
+    website = serializers.URLField(read_only=True, allow_blank=True)
 
     class Meta:
         model = Organization

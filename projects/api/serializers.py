@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.text import format_lazy
@@ -17,8 +19,10 @@ from projects.models import (
     AftercareTouchpoint,
     Document,
     Lead,
+    LostReason,
     Milestone,
     Pass,
+    PauseReason,
     Signing,
     StageChange,
 )
@@ -44,6 +48,10 @@ class LeadSerializer(serializers.ModelSerializer):
         many=True, queryset=User.objects.filter(is_active=True), required=False
     )
     phase = serializers.SerializerMethodField()
+    # Declared, not generated: DRF drops allow_blank from read-only model fields, and the schema would then refuse
+    # the "" of a lead that is neither paused nor lost.
+    pause_reason = serializers.ChoiceField(choices=PauseReason.choices, allow_blank=True, read_only=True)
+    lost_reason = serializers.ChoiceField(choices=LostReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Lead
@@ -138,6 +146,8 @@ class LeadUpdateSerializer(LeadSerializer):
 
 class StageChangeSerializer(serializers.ModelSerializer):
     document_ids = serializers.PrimaryKeyRelatedField(source="documents", many=True, read_only=True)
+    # Declared, not generated: DRF drops allow_blank from read-only model fields; a lead's first move comes from "".
+    from_stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = StageChange
@@ -220,6 +230,8 @@ class SigningSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["credited_event", "created_by", "created_at"]
+        # The model's default currency is not the API's to assume: an amount comes with its currency.
+        extra_kwargs = {"currency": {"required": True}}
 
     def validate_document_ids(self, documents: list[Document]) -> list[Document]:
         lead = self.context["lead"]
@@ -303,6 +315,13 @@ class ActivitySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_by", "created_at"]
         extra_kwargs = {"occurred_at": {"help_text": gettext_lazy("When it happened; never in the future.")}}
+
+    def validate_occurred_at(self, occurred_at: dt.datetime) -> dt.datetime:
+        # Before 1901 the server's zone (Asia/Shanghai) keeps local mean time, an offset in seconds that an RFC 3339
+        # time cannot carry: the answer would not read back. No activity of the bureau is that old.
+        if occurred_at.year < 1901:
+            raise serializers.ValidationError(_("An activity cannot be dated before 1901."))
+        return occurred_at
 
 
 class MilestoneSerializer(serializers.ModelSerializer):

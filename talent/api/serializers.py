@@ -353,6 +353,10 @@ class PersonInputSerializer(serializers.Serializer):
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
+    # Declared, not generated: DRF drops allow_blank from read-only model fields, and the schema would then refuse
+    # the "" of an attendance nobody graded.
+    grade = serializers.ChoiceField(choices=Attendance.Grade.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = Attendance
         fields = [

@@ -161,7 +161,8 @@ def _possible_duplicates(user, contact: Contact) -> dict[str, Any]:
             "every contact, as a hint only for everyone else."
         ),
         request=ContactCreateSerializer,
-        responses={201: ContactCreatedSerializer, **error_responses(400, 403)},
+        # 404: an `event` the user cannot see (VisibleObjectField).
+        responses={201: ContactCreatedSerializer, **error_responses(400, 403, 404)},
     ),
 )
 class ContactListCreate(IdempotentPost, generics.ListCreateAPIView):

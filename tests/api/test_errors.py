@@ -57,7 +57,7 @@ def test_malformed_json_is_400_not_500(api, world):
     api.force_login(world.officer_a)
     response = api.post("/api/v1/leads/", "{not json", content_type="application/json")
     assert response.status_code == 400
-    assert list(response.json()) == ["detail"]
+    assert list(response.json()) == ["non_field_errors"]
 
 
 def test_an_unsupported_method_is_405(api, world):
@@ -105,3 +105,11 @@ def test_the_services_own_messages_follow_the_request_language(api, world, langu
         HTTP_ACCEPT_LANGUAGE=language,
     )
     assert (response.status_code, response.json()) == (409, {"non_field_errors": [message]})
+
+
+def test_a_path_id_that_is_not_a_number_is_the_apis_json_404(api, world):
+    api.force_login(world.officer_a)
+    response = api.get("/api/v1/leads/null,null/")
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+    # Outside the API the site's own page answers.
+    assert api.get("/no-such-page/")["Content-Type"].startswith("text/html")

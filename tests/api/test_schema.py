@@ -58,7 +58,7 @@ def test_every_operation_declares_its_error_responses(api, world):
         ("DELETE", "/api/v1/auth/token/"): ["400", "401", "403", "429"],
         ("GET", "/api/v1/carriers/"): ["400", "401", "403", "404"],
         ("GET", "/api/v1/contacts/"): ["400", "401", "403", "404", "429"],
-        ("POST", "/api/v1/contacts/"): ["400", "401", "403", "422", "429"],
+        ("POST", "/api/v1/contacts/"): ["400", "401", "403", "404", "422", "429"],
         ("GET", "/api/v1/contacts/{id}/"): ["401", "403", "404", "429"],
         ("PATCH", "/api/v1/contacts/{id}/"): ["400", "401", "403", "404", "409", "429"],
         ("GET", "/api/v1/contacts/{id}/duplicates/"): ["401", "403", "404", "429"],
