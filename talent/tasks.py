@@ -30,3 +30,11 @@ def submissions_purge() -> int:
     from talent.services.submissions import submissions_purge as purge
 
     return purge()
+
+
+@shared_task(acks_late=True)
+def access_log_purge() -> int:
+    """Daily: delete the access log's views and exports past PERSONAL_DATA_LOG_DAYS."""
+    from talent.services.rights import personal_data_log_purge
+
+    return personal_data_log_purge()

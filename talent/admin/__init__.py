@@ -4,7 +4,7 @@ registers them."""
 from talent.admin.contacts import ContactAdmin
 from talent.admin.duplicates import ContactMergeAdmin, DuplicatePairAdmin
 from talent.admin.events import AttendanceAdmin, RecruitmentEventAdmin
-from talent.admin.records import ConsentTextAdmin, PersonalDataLogAdmin
+from talent.admin.records import ConsentTextAdmin, PersonalDataAccessAdmin, PersonalDataLogAdmin
 
 __all__ = [
     "AttendanceAdmin",
@@ -12,6 +12,7 @@ __all__ = [
     "ContactAdmin",
     "ContactMergeAdmin",
     "DuplicatePairAdmin",
+    "PersonalDataAccessAdmin",
     "PersonalDataLogAdmin",
     "RecruitmentEventAdmin",
 ]

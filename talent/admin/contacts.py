@@ -37,7 +37,7 @@ from talent.admin.contact_inlines import (
     DuplicateTable,
 )
 from talent.admin.display import consent_summary_text
-from talent.models import Affiliation, Attendance, Contact, ContactChannel
+from talent.models import Affiliation, Attendance, Contact, ContactChannel, PersonalDataLog
 from talent.names import simplified
 from talent.phones import phone_e164
 from talent.selectors import contacts_visible_to
@@ -50,6 +50,7 @@ from talent.services.contacts import (
     contact_update,
 )
 from talent.services.events import attendance_record
+from talent.services.rights import personal_data_viewed
 
 # --- The admin --------------------------------------------------------------------------------------------------
 
@@ -111,6 +112,18 @@ class ContactAdmin(ContactActionsMixin, ScopedAdmin):
 
     def get_changelist(self, request, **kwargs):
         return ContactChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if request.method == "GET" and changelist is not None:
+            # The page shows each row's first phone and e-mail: the access log keeps which rows.
+            personal_data_viewed(
+                user=request.user,
+                channel=PersonalDataLog.Channel.ADMIN,
+                contact_ids=[contact.pk for contact in changelist.result_list],
+            )
+        return response
 
     @admin.display(description=_("phone"))
     def phone(self, contact: Contact) -> str:
@@ -264,6 +277,9 @@ class ContactAdmin(ContactActionsMixin, ScopedAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["contact_tools"] = self.contact_tools(request, obj)
+            personal_data_viewed(
+                user=request.user, channel=PersonalDataLog.Channel.ADMIN, contact_ids=[obj.pk]
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 

@@ -1,7 +1,9 @@
-"""Consent statements and the personal-data log.
+"""Consent statements, the personal-data log and its access log.
 
 A consent statement is versioned: administrators add a new version, and a published one (dated today or earlier)
-is never edited, so every consent row says exactly what the person read. The personal-data log is read-only.
+is never edited, so every consent row says exactly what the person read. The personal-data log (exports, erasures,
+withdrawals, retention runs: managers handle those) and the access log (views and exports: administrators only,
+`talent.view_personaldataaccess`) are read-only.
 """
 
 from __future__ import annotations
@@ -9,13 +11,16 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from talent.admin.base import NoHistoryAdmin
-from talent.models import ConsentText, PersonalDataLog
+from talent.models import ConsentText, PersonalDataAccess, PersonalDataLog
 from talent.services.consent import consent_text_save
 
 
@@ -63,11 +68,13 @@ class PersonalDataLogAdmin(NoHistoryAdmin):
     show_full_result_count = False
 
     def scope(self, user, queryset: QuerySet) -> QuerySet:
-        return queryset  # the log names no one; `view_personaldatalog` decides who reads it
+        # The log names no one; `view_personaldatalog` decides who reads it. Views are the access log's, which
+        # only administrators read (PersonalDataAccessAdmin).
+        return queryset.exclude(kind=PersonalDataLog.Kind.VIEW)
 
     @admin.display(description=_("details"))
     def details_shown(self, entry: PersonalDataLog) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(entry.details, ensure_ascii=False, indent=2))
+        return _details(entry)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -77,3 +84,68 @@ class PersonalDataLogAdmin(NoHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(NoHistoryAdmin):
+    """Who viewed or exported which contacts, when and how many rows. Read-only; rows past PERSONAL_DATA_LOG_DAYS
+    are deleted by the daily purge."""
+
+    list_display = ["at", "actor", "kind", "channel", "row_count", "contacts_shown", "reason"]
+    list_filter = ["kind", "channel", "at"]
+    list_select_related = ["actor"]
+    search_fields = ["actor__username"]
+    search_help_text = _("A username, or a contact's id.")
+    date_hierarchy = "at"
+    fields = ["at", "actor", "kind", "channel", "row_count", "contacts_shown", "reason", "details_shown"]
+    readonly_fields = fields
+    actions = None
+    show_full_result_count = False
+
+    def scope(self, user, queryset: QuerySet) -> QuerySet:
+        return queryset  # `view_personaldataaccess`, held by administrators alone, decides who reads it
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term.isdigit():
+            return super().get_search_results(request, queryset, search_term)
+        # A contact id: the rows about that contact alone, or listing it among others (the JSON list as text,
+        # the id between non-digits, so 42 does not find 142).
+        listed = queryset.alias(ids_text=Cast("contact_ids", TextField())).filter(
+            ids_text__regex=rf"(^|[^0-9]){int(term)}([^0-9]|$)"
+        )
+        return queryset.filter(Q(contact_id_value=int(term)) | Q(pk__in=listed.values("pk"))), False
+
+    @admin.display(description=_("contacts"))
+    def contacts_shown(self, entry: PersonalDataLog) -> str:
+        ids = entry.contact_ids or ([entry.contact_id_value] if entry.contact_id_value else [])
+        shown, rest = ids[:_CONTACTS_SHOWN], len(ids) - _CONTACTS_SHOWN
+        links = format_html_join(
+            ", ",
+            '<a href="{}">#{}</a>',
+            ((reverse("admin:talent_contact_change", args=[pk]), pk) for pk in shown),
+        )
+        if rest > 0:
+            return format_html("{} {}", links, gettext("and %(count)s more") % {"count": rest})
+        return links or "—"
+
+    @admin.display(description=_("details"))
+    def details_shown(self, entry: PersonalDataLog) -> str:
+        return _details(entry)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# A list page's entry names up to a hundred contacts: the first ones are links, the rest a number.
+_CONTACTS_SHOWN = 20
+
+
+def _details(entry: PersonalDataLog) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(entry.details, ensure_ascii=False, indent=2))

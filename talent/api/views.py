@@ -34,7 +34,7 @@ from talent.api.serializers import (
     EventSerializer,
     MergeRequestSerializer,
 )
-from talent.models import Affiliation, Attendance, Contact, ContactChannel, RecruitmentEvent
+from talent.models import Affiliation, Attendance, Contact, ContactChannel, PersonalDataLog, RecruitmentEvent
 from talent.names import simplified
 from talent.selectors import (
     ALL_CONTACTS_PERMISSION,
@@ -46,6 +46,7 @@ from talent.selectors import (
 from talent.services import contacts as contact_services
 from talent.services import events as event_services
 from talent.services.merge import contact_merge
+from talent.services.rights import personal_data_viewed
 
 CONTACT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("The contact's id."))
 
@@ -182,6 +183,14 @@ class ContactListCreate(IdempotentPost, generics.ListCreateAPIView):
             return ContactCreateSerializer
         return ContactSerializer
 
+    def list(self, request, *args, **kwargs) -> Response:
+        response = super().list(request, *args, **kwargs)
+        rows = response.data["results"] if isinstance(response.data, dict) else response.data
+        personal_data_viewed(
+            user=request.user, channel=PersonalDataLog.Channel.API, contact_ids=[row["id"] for row in rows]
+        )
+        return response
+
     def create(self, request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -232,6 +241,13 @@ class ContactDetail(generics.RetrieveUpdateAPIView):
     def get_queryset(self) -> QuerySet[Contact]:
         return _contact_details(contacts_visible_to(self.request.user))
 
+    def retrieve(self, request, *args, **kwargs) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        personal_data_viewed(
+            user=request.user, channel=PersonalDataLog.Channel.API, contact_ids=[response.data["id"]]
+        )
+        return response
+
     def partial_update(self, request, *args, **kwargs) -> Response:
         contact = self.get_object()
         serializer = self.get_serializer(contact, data=request.data, partial=True)
@@ -274,7 +290,13 @@ class ContactDuplicates(_OneContact):
     def get(self, request, *args, **kwargs) -> Response:
         contact = identity.with_details(self.get_object())
         candidates = identity.find_candidates(contact, within=contacts_visible_to(request.user))
-        return Response(self.get_serializer(candidates, many=True).data)
+        data = self.get_serializer(candidates, many=True).data
+        # The reasons quote the contact's own phone or e-mail beside each candidate's: both are logged.
+        shown = [contact.pk, *(candidate.contact.pk for candidate in candidates)] if candidates else []
+        personal_data_viewed(
+            user=request.user, channel=PersonalDataLog.Channel.API, contact_ids=shown, count=len(data)
+        )
+        return Response(data)
 
 
 @extend_schema_view(

@@ -9,7 +9,14 @@ from talent.models.contacts import (
     Residency,
 )
 from talent.models.events import Attendance, RecruitmentEvent
-from talent.models.identity import LEVEL_ORDER, ContactMerge, DuplicatePair, Level, PersonalDataLog
+from talent.models.identity import (
+    LEVEL_ORDER,
+    ContactMerge,
+    DuplicatePair,
+    Level,
+    PersonalDataAccess,
+    PersonalDataLog,
+)
 from talent.models.submissions import Submission
 
 __all__ = [
@@ -25,6 +32,7 @@ __all__ = [
     "DuplicatePair",
     "Interest",
     "Level",
+    "PersonalDataAccess",
     "PersonalDataLog",
     "Purpose",
     "RecruitmentEvent",

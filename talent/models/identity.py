@@ -1,7 +1,9 @@
 """The review queue of possible duplicates, the merges made from it (each one undoable), and the log of
-personal-data requests."""
+personal-data access and requests."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -104,16 +106,32 @@ class ContactMerge(models.Model):
 
 
 class PersonalDataLog(models.Model):
-    """Every export, erasure and retention run, kept after the person is gone: the contact is an id, not a link."""
+    """Every view and export of personal data, erasure and retention run, kept after the person is gone: the
+    contacts are ids, not links. Append-only: rows are written by talent.services.rights and never changed;
+    views and exports are deleted after PERSONAL_DATA_LOG_DAYS, the rest is kept."""
 
     class Kind(models.TextChoices):
+        VIEW = "view", _("View")
         EXPORT = "export", _("Export")
         ERASURE = "erasure", _("Erasure")
         RETENTION = "retention", _("Retention run")
         WITHDRAWAL = "withdrawal", _("Consent withdrawn")
 
+    class Channel(models.TextChoices):
+        ADMIN = "admin", _("Admin site")
+        API = "api", _("API")
+        REPORT = "report", _("Report")
+
+    # The kinds that record an access to personal data (the access log), as opposed to a rights request.
+    ACCESS_KINDS = (Kind.VIEW, Kind.EXPORT)
+
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, blank=True)
+    # The one contact a row is about (a contact's page, export or erasure); indexed for "everything about #42".
     contact_id_value = models.PositiveBigIntegerField(_("contact id"), null=True, blank=True, db_index=True)
+    # Every contact whose data the page, answer or file carried (a list page: the ids of its rows).
+    contact_ids = models.JSONField(_("contacts"), default=list, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -130,6 +148,29 @@ class PersonalDataLog(models.Model):
         verbose_name = _("personal-data log entry")
         verbose_name_plural = _("personal-data log")
         ordering = ["-at", "-pk"]
+        indexes = [
+            # The access log's newest-first list, and the daily purge of views and exports older than the
+            # cutoff (DELETE … WHERE at < cutoff).
+            models.Index(fields=["at"], name="personal_data_log_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.contact_id_value or '—'} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PersonalDataAccessManager(models.Manager["PersonalDataAccess"]):
+    def get_queryset(self) -> models.QuerySet[PersonalDataAccess]:
+        return super().get_queryset().filter(kind__in=PersonalDataLog.ACCESS_KINDS)
+
+
+class PersonalDataAccess(PersonalDataLog):
+    """The views and exports of the personal-data log: who saw which contacts, when, how many rows. A model of its
+    own so that its permission (`talent.view_personaldataaccess`) can be held by administrators alone."""
+
+    objects: ClassVar[PersonalDataAccessManager] = PersonalDataAccessManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("personal-data access")
+        verbose_name_plural = _("personal-data access log")
+        ordering = ["-at", "-pk"]

@@ -1,10 +1,12 @@
 """Personal-data rights (PIPL, PDPO): everything held on one person as JSON or a spreadsheet, erasure that
-anonymizes the person in current rows and in history, and the retention rule the nightly task applies."""
+anonymizes the person in current rows and in history, the retention rule the nightly task applies, and the
+access log (who viewed or exported which contacts) with its own retention."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +21,7 @@ from core.imports.values import safe_cell
 from talent import references
 from talent.models import Attendance, Consent, Contact, PersonalDataLog
 from talent.references import _plain
+from talent.selectors import shows_personal_data
 from talent.services.contacts import identity_refresh
 
 _CONTACT_EXPORT_FIELDS = (
@@ -87,10 +90,11 @@ def contact_export(*, actor: User | None, contact: Contact) -> dict[str, Any]:
         if rows:
             sections.setdefault(handler.slug, []).extend(rows)
             titles.setdefault(handler.slug, handler.section)
-    PersonalDataLog.objects.create(
-        kind=PersonalDataLog.Kind.EXPORT,
-        contact_id_value=contact.pk,
+    personal_data_access_log(
         actor=actor,
+        kind=PersonalDataLog.Kind.EXPORT,
+        channel=PersonalDataLog.Channel.ADMIN,
+        contact_ids=[contact.pk],
         details={"sections": {name: len(rows) for name, rows in sections.items()}},
     )
     return _plain(
@@ -204,12 +208,19 @@ def retention_apply(*, now: dt.datetime | None = None, limit: int = 1000) -> Per
 
 
 @transaction.atomic
-def personal_data_export_log(*, actor: User, reason: str, details: dict[str, Any]) -> PersonalDataLog:
+def personal_data_export_log(
+    *, actor: User, reason: str, details: dict[str, Any], contact_ids: Iterable[int] = ()
+) -> PersonalDataLog:
     """Log a report export that carried people's names, phones or e-mails: it is about many people, so it names
-    no contact; `details` says which report, how many rows and with which filters."""
+    no one contact; `details` says which report, how many rows and with which filters, `contact_ids` whose data
+    the file held."""
+    rows = details.get("rows")
     entry = PersonalDataLog(
         kind=PersonalDataLog.Kind.EXPORT,
+        channel=PersonalDataLog.Channel.REPORT,
         contact_id_value=None,
+        contact_ids=list(dict.fromkeys(contact_ids)),
+        row_count=rows if isinstance(rows, int) else None,
         actor=actor,
         reason=reason.strip()[:200],
         details=_plain(details),
@@ -217,3 +228,56 @@ def personal_data_export_log(*, actor: User, reason: str, details: dict[str, Any
     entry.full_clean()
     entry.save()
     return entry
+
+
+# --- The access log -------------------------------------------------------------------------------------------
+
+
+def personal_data_access_log(
+    *,
+    actor: User | None,
+    kind: str,
+    channel: str,
+    contact_ids: Iterable[int],
+    count: int | None = None,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> PersonalDataLog:
+    """Record that `actor` saw (kind "view") or took away ("export") the personal data of `contact_ids`: one
+    INSERT, whatever the number of contacts. `count` is the rows the page, answer or file held (the number of
+    contacts when omitted)."""
+    ids = list(dict.fromkeys(int(pk) for pk in contact_ids))
+    return PersonalDataLog.objects.create(
+        kind=kind,
+        channel=channel,
+        actor=actor,
+        contact_id_value=ids[0] if len(ids) == 1 else None,
+        contact_ids=ids,
+        row_count=len(ids) if count is None else count,
+        reason=reason.strip()[:200],
+        details=_plain(details or {}),
+    )
+
+
+def personal_data_viewed(*, user, channel: str, contact_ids: Iterable[int], count: int | None = None) -> None:
+    """Log a page or an answer that showed contacts, when it showed them unmasked (DESIGN §2: a masked phone or
+    e-mail is not personal data worth an entry) and showed any at all."""
+    ids = list(contact_ids)
+    if ids and shows_personal_data(user):
+        personal_data_access_log(
+            actor=user, kind=PersonalDataLog.Kind.VIEW, channel=channel, contact_ids=ids, count=count
+        )
+
+
+def personal_data_log_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the views and exports older than PERSONAL_DATA_LOG_DAYS (0 keeps them all), in one DELETE;
+    erasures, withdrawals and retention runs are the record of rights requests and stay. Returns the rows
+    deleted."""
+    days = settings.PERSONAL_DATA_LOG_DAYS
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    deleted, _by_model = PersonalDataLog.objects.filter(
+        kind__in=PersonalDataLog.ACCESS_KINDS, at__lt=cutoff
+    ).delete()
+    return deleted
