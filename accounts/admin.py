@@ -11,10 +11,14 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import services
+from accounts.forms import AdminLoginForm
 from accounts.models import ApiToken, Unit, UnitMembership, User
 from accounts.visibility import units_filter
 from core.admin import ScopedAdmin
 from core.errors import ApplicationError
+
+# The admin's login page asks administrators for their one-time code while OTP_REQUIRED_FOR_ADMINS is on.
+admin.site.login_form = AdminLoginForm
 
 
 class MembershipInline(admin.TabularInline):

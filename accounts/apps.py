@@ -21,3 +21,18 @@ class AccountsConfig(AppConfig):
             sender=self.get_model("User"),
             dispatch_uid="accounts.revoke_credentials_of_inactive_user",
         )
+        self._connect_sign_in_events()
+
+    @staticmethod
+    def _connect_sign_in_events() -> None:
+        from axes.signals import user_locked_out
+        from django.contrib.auth import signals
+
+        from accounts import authlog
+        from accounts.middleware import stamp_sign_in
+
+        signals.user_logged_in.connect(stamp_sign_in, dispatch_uid="accounts.stamp_sign_in")
+        signals.user_logged_in.connect(authlog.logged_in, dispatch_uid="accounts.log_logged_in")
+        signals.user_logged_out.connect(authlog.logged_out, dispatch_uid="accounts.log_logged_out")
+        signals.user_login_failed.connect(authlog.login_failed, dispatch_uid="accounts.log_login_failed")
+        user_locked_out.connect(authlog.locked_out, dispatch_uid="accounts.log_locked_out")

@@ -7,15 +7,18 @@ import hashlib
 import logging
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiToken, Unit, UnitMembership, User, UserSession
 from accounts.roles import STAFF_ROLES, Role
-from accounts.visibility import forget_scope
+from accounts.visibility import forget_scope, is_administrator
 from core.errors import ApplicationError, full_clean_or_error
 from core.tree import tree_insert, tree_move
 
@@ -129,12 +132,31 @@ def _token_hash(key: str) -> str:
 
 
 def second_factor_required(user: User) -> bool:
-    """Whether `user` must send a one-time code (`otp`) with their password to get an API token.
+    """Whether `user` must send a one-time code with their password, on the admin's login form and the token
+    endpoint: administrators (the role, or superusers) while settings.OTP_REQUIRED_FOR_ADMINS is on (by default in
+    production). An administrator without a confirmed TOTP device then cannot sign in at all:
+    `manage.py otp_add_device <username>` registers one."""
+    return bool(settings.OTP_REQUIRED_FOR_ADMINS) and is_administrator(user)
 
-    No account has a second factor yet: issue 11 brings django-otp (TOTP for administrators when
-    DJANGO_ENV=production), answers here from the user's confirmed devices, and verifies `otp` where the token
-    endpoint calls this (accounts.api.serializers)."""
-    return False
+
+def second_factor_verify(*, user: User, code: str) -> TOTPDevice | None:
+    """The user's confirmed TOTP device that accepts `code`, or None. A code is accepted once, and django-otp
+    slows repeated failures per device (OTP_TOTP_THROTTLE_FACTOR)."""
+    code = "".join((code or "").split())
+    if not code:
+        return None
+    # Locked: two requests racing with the same code must not both pass.
+    with transaction.atomic():
+        for device in TOTPDevice.objects.devices_for_user(user, confirmed=True).select_for_update():
+            if device.verify_token(code):
+                return device
+    return None
+
+
+def second_factor_refused(*, request: object, user: User) -> None:
+    """A right password with a missing or wrong code counts as a failed sign-in, as a wrong password does: the
+    lockout (django-axes) and the sign-in log both hear of it."""
+    user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
 
 
 @transaction.atomic

@@ -6,9 +6,23 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import serializers
+from rest_framework import exceptions, serializers, status
 
-from accounts.services import second_factor_required
+from accounts.lockout import cool_off_minutes, lockout_message
+from accounts.services import second_factor_refused, second_factor_required, second_factor_verify
+
+
+class LockedOut(exceptions.APIException):
+    """Too many failed sign-ins of this username from this address (django-axes): refused until the cool-off
+    has passed, whatever the password."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+    def __init__(self) -> None:
+        super().__init__(lockout_message())
+        # DRF's exception handler sends it as Retry-After.
+        self.wait = cool_off_minutes() * 60
 
 
 class CredentialsSerializer(serializers.Serializer):
@@ -45,13 +59,21 @@ class CredentialsSerializer(serializers.Serializer):
         refused = serializers.ValidationError(
             _("Unable to log in with provided credentials."), code="authorization"
         )
-        user = authenticate(
-            self.context.get("request"), username=attrs["username"], password=attrs["password"]
-        )
+        # The request lets the lockout (django-axes) count this attempt by username and client address.
+        request = self.context.get("request")
+        user = authenticate(request, username=attrs["username"], password=attrs["password"])
         if user is None:
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut()
             raise refused
-        if second_factor_required(user):
-            # Fails closed until issue 11 verifies attrs.get("otp") against the user's TOTP device here.
+        if (
+            second_factor_required(user)
+            and second_factor_verify(user=user, code=attrs.get("otp", "")) is None
+        ):
+            second_factor_refused(request=request, user=user)
+            # This failure may be the one that locks the username out.
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut()
             raise refused
         attrs["user"] = user
         return attrs

@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from accounts import services
@@ -104,7 +106,7 @@ def test_an_unknown_field_is_refused_not_ignored(api, world):
 
 
 def test_an_otp_field_is_accepted(api, world):
-    # No account has a second factor yet (accounts.services.second_factor_required): the code is not needed.
+    # An officer needs no second factor (accounts.services.second_factor_required): a code sent anyway is ignored.
     response = api.post(URL, {"username": "officer_a", "password": PASSWORD, "otp": "123456"}, format="json")
     assert response.status_code == 201
 
@@ -133,12 +135,71 @@ def test_refusals_are_in_the_requests_language(world):
 
 
 def test_the_eleventh_request_for_a_token_within_a_minute_is_429(api, world):
-    for _ in range(10):
-        assert api.post(URL, {"username": "officer_a", "password": "guess"}, format="json").status_code == 400
+    # Ten usernames, one failure each: the lockout (five failures of one username) plays no part here.
+    for number in range(10):
+        body = {"username": f"nobody{number}", "password": "guess"}
+        assert api.post(URL, body, format="json").status_code == 400
     # Refused before the password is even checked: the right one does not help now.
     response = api.post(URL, {"username": "officer_a", "password": PASSWORD}, format="json")
     assert response.status_code == 429
     assert not ApiToken.objects.exists()
+
+
+# --- Second factor ---------------------------------------------------------------------------------------------------
+
+
+def current_code(device: TOTPDevice) -> str:
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():0{device.digits}d}"
+
+
+@pytest.fixture
+def otp_admin(db, settings):
+    settings.OTP_REQUIRED_FOR_ADMINS = True
+    # Each test starts with a device that has never failed: django-otp slows a device down after a failure.
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    admin = make_user(Role.ADMINISTRATOR, username="admin1")
+    return admin, TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
+
+
+def test_an_administrator_needs_the_current_code_for_a_token(api, world, otp_admin):
+    admin, device = otp_admin
+    wrong = "000000" if current_code(device) != "000000" else "111111"
+    for extra in ({}, {"otp": ""}, {"otp": wrong}):
+        response = api.post(URL, {"username": "admin1", "password": PASSWORD, **extra}, format="json")
+        assert response.status_code == 400
+        assert response.json() == REFUSED
+    assert not ApiToken.objects.exists()
+    response = api.post(
+        URL, {"username": "admin1", "password": PASSWORD, "otp": current_code(device)}, format="json"
+    )
+    assert response.status_code == 201
+    assert ApiToken.objects.get().user == admin
+
+
+def test_a_code_gets_one_token_only(api, world, otp_admin):
+    _admin, device = otp_admin
+    body = {"username": "admin1", "password": PASSWORD, "otp": current_code(device)}
+    assert api.post(URL, body, format="json").status_code == 201
+    assert api.post(URL, body, format="json").json() == REFUSED
+
+
+def test_with_the_requirement_other_users_need_no_code(api, world, otp_admin):
+    assert api.post(URL, {"username": "officer_a", "password": PASSWORD}, format="json").status_code == 201
+
+
+def test_without_the_requirement_an_administrator_needs_no_code(api, world, otp_admin, settings):
+    settings.OTP_REQUIRED_FOR_ADMINS = False
+    assert api.post(URL, {"username": "admin1", "password": PASSWORD}, format="json").status_code == 201
+
+
+def test_wrong_codes_lock_the_administrator_out_like_wrong_passwords(api, world, otp_admin, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    _admin, device = otp_admin
+    for _ in range(2):
+        assert api.post(URL, {"username": "admin1", "password": PASSWORD}, format="json").status_code == 400
+    assert api.post(URL, {"username": "admin1", "password": PASSWORD}, format="json").status_code == 429
+    body = {"username": "admin1", "password": PASSWORD, "otp": current_code(device)}
+    assert api.post(URL, body, format="json").status_code == 429
 
 
 # --- Storage ------------------------------------------------------------------------------------------------------
