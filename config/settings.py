@@ -50,6 +50,12 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Sign-in lockout by username + address, and one-time codes (TOTP) for administrators.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    # Content-Security-Policy (its system checks; the middleware is core.middleware's subclass).
+    "csp",
     # Our apps, in dependency order: a later app may import an earlier one, never the reverse.
     "core",
     "accounts",
@@ -63,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.InternetFacingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -70,9 +77,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout answer (accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -179,6 +191,8 @@ CELERY_BEAT_SCHEDULE = {
     "talent-identity-rescan": {"task": "talent.tasks.identity_rescan", "schedule": 86400.0},
     # Once a day: submission keys past SUBMISSION_KEY_DAYS are forgotten.
     "talent-submissions-purge": {"task": "talent.tasks.submissions_purge", "schedule": 86400.0},
+    # Once a day: views and exports in the access log older than PERSONAL_DATA_LOG_DAYS are deleted.
+    "talent-access-log-purge": {"task": "talent.tasks.access_log_purge", "schedule": 86400.0},
     # Hourly: uploaded import files of committed jobs, and of jobs older than IMPORT_FILE_DAYS, are deleted.
     "imports-purge": {"task": "core.tasks.imports_purge", "schedule": 3600.0},
     # Every 5 minutes: import jobs whose message was lost are sent to a worker again.
@@ -189,6 +203,8 @@ CELERY_BEAT_SCHEDULE = {
 # A contact nobody has met, written to or linked to a live lead for this many days is anonymized by the nightly
 # retention task. 0 switches the task off.
 CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=3 * 365)
+# Views and exports in the personal-data access log are deleted after this many days. 0 keeps them all.
+PERSONAL_DATA_LOG_DAYS = env.int("PERSONAL_DATA_LOG_DAYS", default=730)
 # How long a submission key (Idempotency-Key, a capture's client key) is remembered: a retry within it replays.
 SUBMISSION_KEY_DAYS = env.int("SUBMISSION_KEY_DAYS", default=7)
 
@@ -268,6 +284,43 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# The lockout backend first: it refuses a locked-out username + address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes: after AXES_FAILURE_LIMIT failed sign-ins of one username from one address, that username is locked
+# for that address only (a colleague behind the same office address is not) during the cool-off. Failures are
+# counted in the database (AccessAttempt rows, listed in the admin, where deleting one unlocks it; also
+# `manage.py axes_reset_username <username>`).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=15) / 60  # hours, as axes reads a float
+# Counted from the lockout: attempts during it neither extend it nor are stored.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# Successful sign-ins go to the "accounts.auth" log instead of a table that would grow without end.
+AXES_DISABLE_ACCESS_LOG = True
+# The client address by the NUM_PROXIES rule of core.throttle, not axes' own reading of the headers.
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Values masked in the stored attempts' form data and in axes' own log lines (passwords always are); the
+# "accounts.auth" log names the username and address instead.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "otp", "csrfmiddlewaretoken"]
+# Administrators (the role, or superusers) sign in with a one-time code from an authenticator app (TOTP) on the
+# admin and the token endpoint. The first administrator's device: `manage.py otp_add_device <username>`.
+# A blank value (a copied .env.example) keeps the default: it must not switch the requirement off in production.
+OTP_REQUIRED_FOR_ADMINS = (
+    env.bool("OTP_REQUIRED_FOR_ADMINS") if _str("OTP_REQUIRED_FOR_ADMINS", "") else PRODUCTION
+)
+OTP_TOTP_ISSUER = _str("OTP_TOTP_ISSUER", "苏港通")
+# Sessions end after SESSION_IDLE_SECONDS without a request, and SESSION_ABSOLUTE_SECONDS after the sign-in however
+# busy (accounts.middleware.SessionTimeoutMiddleware). The cookie and the stored session expire with the idle limit.
+SESSION_IDLE_SECONDS = int(_str("SESSION_IDLE_SECONDS", str(30 * 60 if PRODUCTION else 8 * 3600)))
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 
 # --- Languages and time ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -328,14 +381,39 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# The embedded demo runs on plain http://127.0.0.1, where secure cookies would never come back.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_HTTPONLY = True
+SILENCED_SYSTEM_CHECKS: list[str] = []
 if PRODUCTION:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading binds the whole parent domain into browsers for months, a decision for whoever owns that domain,
+    # not for this application: off unless asked for, and while off Django's deploy check recommending it is silenced.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# Content-Security-Policy (django-csp): scripts, styles and fonts only from our own static files, no inline code
+# or style in our templates, never framed. The admin is the exception, see core.middleware.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
+# Where browsers post what the policy blocked (and what the admin's report-only policy would block). Not kept as a
+# setting named CSP_REPORT_URI: django-csp 4's system check takes that for an outdated configuration (csp.E001).
+if _csp_report_uri := _str("CSP_REPORT_URI", ""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [_csp_report_uri]
 
 # --- Logging --------------------------------------------------------------------------------------------------
 LOGGING = {
@@ -344,14 +422,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes announces its configuration at every start (every manage.py command); lockouts are WARNING and stay.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 
 def _local_defaults_in_force() -> list[str]:
     problems = []
-    if SECRET_KEY == _LOCAL_SECRET_KEY or len(SECRET_KEY) < 40:
-        problems.append("SECRET_KEY is missing or too short (40+ random characters)")
+    # 50, as Django's deployment check (security.W009) asks.
+    if SECRET_KEY == _LOCAL_SECRET_KEY or len(SECRET_KEY) < 50:
+        problems.append("SECRET_KEY is missing or too short (50+ random characters)")
     if DEBUG:
         problems.append("DEBUG is on")
     if USING_SQLITE:

@@ -23,6 +23,12 @@
     return echarts.init(element, null, { renderer: "svg" });
   }
 
+  // Tooltips drawn inside the SVG: ECharts' HTML tooltips are markup with style attributes (the colour markers,
+  // the arrow), which the Content-Security-Policy blocks, and they would put the labels into the page as HTML.
+  function tooltip(options) {
+    return Object.assign({ renderMode: "richText" }, options);
+  }
+
   function drawFunnel(element, data) {
     var track = element.dataset.track;
     var rows = data.funnel.stages.filter(function (row) { return row.track === track; });
@@ -31,14 +37,14 @@
     chart.setOption({
       title: { text: labels.tracks[track], left: 0, textStyle: { fontSize: 14 } },
       grid: { left: 8, right: 96, top: 32, bottom: 8, containLabel: true },
-      tooltip: {
+      tooltip: tooltip({
         trigger: "item",
         formatter: function (item) {
           var row = rows[item.dataIndex];
-          return labels.stages[row.stage] + "<br>" + labels.reached + ": " + row.reached +
-            (row.conversion === null ? "" : "<br>" + labels.drop_off + ": " + percent(1 - row.conversion));
+          return labels.stages[row.stage] + "\n" + labels.reached + ": " + row.reached +
+            (row.conversion === null ? "" : "\n" + labels.drop_off + ": " + percent(1 - row.conversion));
         }
-      },
+      }),
       xAxis: { type: "value", minInterval: 1 },
       yAxis: {
         type: "category",
@@ -75,7 +81,7 @@
     var chart = init(element);
     chart.setOption({
       grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis" },
+      tooltip: tooltip({ trigger: "axis" }),
       xAxis: {
         type: "category",
         data: rows.map(function (row) {
@@ -100,7 +106,7 @@
     chart.setOption({
       grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
       legend: { top: 0 },
-      tooltip: { trigger: "axis" },
+      tooltip: tooltip({ trigger: "axis" }),
       xAxis: { type: "category", data: rows.map(function (row) { return row.month; }) },
       yAxis: { type: "value", minInterval: 1 },
       series: [
