@@ -327,7 +327,7 @@ def test_a_malformed_completion_body_is_400_not_500(api, world):
     api.force_login(world.officer_a)
     response = api.post(complete_url(milestone), "{not json", content_type="application/json")
     assert response.status_code == 400
-    assert list(response.json()) == ["detail"]
+    assert list(response.json()) == ["non_field_errors"]
 
 
 def test_a_milestone_cannot_be_read_or_deleted_through_the_completion_route(api, world):
