@@ -244,6 +244,8 @@ REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=60)
 STALLED_AFTER_DAYS = env.int("STALLED_AFTER_DAYS", default=60)
 # An export with personal data of more rows than this asks for a reason (every such export is logged).
 REPORT_EXPORT_REASON_ROWS = env.int("REPORT_EXPORT_REASON_ROWS", default=500)
+# Exports with personal data one user may make in an hour (counted in the shared cache).
+REPORT_PERSONAL_EXPORTS_PER_HOUR = env.int("REPORT_PERSONAL_EXPORTS_PER_HOUR", default=30)
 
 # --- Imports ------------------------------------------------------------------------------------------------------
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Unit, User
 from accounts.visibility import visible_units
+from core.throttle import allow
 from projects.stages import Stage
 from reporting import exports
 from reporting.filters import ReportFilterForm, ReportFilters
@@ -185,6 +186,12 @@ def lead_list_export(request: HttpRequest) -> HttpResponse:
     described = [*filters.described(), *_drill_down_line(measure, stage)]
     reason = ""
     if personal:
+        # Counted in the shared cache per user: a script pulling the contact book through the report runs into
+        # it, a person preparing a meeting never does. Bad filters above do not count.
+        limit = settings.REPORT_PERSONAL_EXPORTS_PER_HOUR
+        if not allow("personal_export", str(user.pk), limit=limit, window=3600):
+            context = {"title": _("Export"), "throttled": limit}
+            return render(request, "reporting/export_reason.html", context, status=429)
         count = leads.count()
         if count > getattr(settings, "REPORT_EXPORT_REASON_ROWS", 500):
             reason_form = ExportReasonForm(request.POST if request.method == "POST" else None)
