@@ -48,8 +48,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
 
 class NoStoreMiddleware:
-    """Cache-Control: no-store on every response to a signed-in user (by session or, once the API view has run, by
-    token) and on every API response: those are the ones that carry personal data, and neither the browser (the
+    """Cache-Control: no-store on every response to a browser holding a session and on every API response (tokens
+    included): those are the ones that carry personal data, and neither the browser (the
     back button on a shared office computer) nor a proxy may keep a copy. Static files stay cacheable (WhiteNoise
     answers most of them before this middleware); a response that already says no-store (the health check, the
     QR form, downloads) keeps its own header."""
@@ -63,9 +63,9 @@ class NoStoreMiddleware:
             return response
         if request.path.startswith(settings.STATIC_URL):
             return response
-        user = getattr(request, "user", None)
-        if request.path.startswith(f"{get_script_prefix()}api/") or (
-            user is not None and user.is_authenticated
-        ):
+        # Decided from the session cookie, not request.user: asking the user loads the session, a query on every
+        # response even where the view never looked, and a second failure on an error page while the database is down.
+        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
+        if request.path.startswith(f"{get_script_prefix()}api/") or signed_in:
             patch_cache_control(response, private=True, no_store=True)
         return response

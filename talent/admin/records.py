@@ -55,22 +55,8 @@ def _published(text: ConsentText) -> bool:
     return text.published_on is not None and text.published_on <= timezone.localdate()
 
 
-@admin.register(PersonalDataLog)
-class PersonalDataLogAdmin(NoHistoryAdmin):
-    list_display = ["at", "kind", "contact_id_value", "actor", "reason"]
-    list_filter = ["kind"]
-    list_select_related = ["actor"]
-    search_fields = ["=contact_id_value", "reason"]
-    date_hierarchy = "at"
-    fields = ["at", "kind", "contact_id_value", "actor", "reason", "details_shown"]
-    readonly_fields = fields
-    actions = None
-    show_full_result_count = False
-
-    def scope(self, user, queryset: QuerySet) -> QuerySet:
-        # The log names no one; `view_personaldatalog` decides who reads it. Views are the access log's, which
-        # only administrators read (PersonalDataAccessAdmin).
-        return queryset.exclude(kind=PersonalDataLog.Kind.VIEW)
+class _ReadOnlyLogAdmin(NoHistoryAdmin):
+    """The personal-data logs are written by services only: the admin reads them."""
 
     @admin.display(description=_("details"))
     def details_shown(self, entry: PersonalDataLog) -> str:
@@ -86,8 +72,26 @@ class PersonalDataLogAdmin(NoHistoryAdmin):
         return False
 
 
+@admin.register(PersonalDataLog)
+class PersonalDataLogAdmin(_ReadOnlyLogAdmin):
+    list_display = ["at", "kind", "contact_id_value", "actor", "reason"]
+    list_filter = ["kind"]
+    list_select_related = ["actor"]
+    search_fields = ["=contact_id_value", "reason"]
+    date_hierarchy = "at"
+    fields = ["at", "kind", "contact_id_value", "actor", "reason", "details_shown"]
+    readonly_fields = fields
+    actions = None
+    show_full_result_count = False
+
+    def scope(self, user, queryset: QuerySet) -> QuerySet:
+        # The log names no one; `view_personaldatalog` decides who reads it. Views are the access log's, which
+        # only administrators read (PersonalDataAccessAdmin).
+        return queryset.exclude(kind=PersonalDataLog.Kind.VIEW)
+
+
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(NoHistoryAdmin):
+class PersonalDataAccessAdmin(_ReadOnlyLogAdmin):
     """Who viewed or exported which contacts, when and how many rows. Read-only; rows past PERSONAL_DATA_LOG_DAYS
     are deleted by the daily purge."""
 
@@ -128,19 +132,6 @@ class PersonalDataAccessAdmin(NoHistoryAdmin):
         if rest > 0:
             return format_html("{} {}", links, gettext("and %(count)s more") % {"count": rest})
         return links or "—"
-
-    @admin.display(description=_("details"))
-    def details_shown(self, entry: PersonalDataLog) -> str:
-        return _details(entry)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # A list page's entry names up to a hundred contacts: the first ones are links, the rest a number.
