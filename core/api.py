@@ -99,6 +99,12 @@ _ERROR_RESPONSES = {
         ErrorDetailSerializer,
         description=_("Too many requests: wait the seconds the Retry-After header gives."),
     ),
+    503: OpenApiResponse(
+        ErrorDetailSerializer,
+        description=_(
+            "The database cannot be reached for a moment: try again after the Retry-After header's seconds."
+        ),
+    ),
 }
 
 

@@ -28,8 +28,8 @@ class AutoSchema(SpectacularAutoSchema):
     """Declares on every operation the error responses the shared machinery can answer, so that no view has to
     remember them: 401 where an authenticator sends a challenge, 403 where a permission is checked, 404 where the
     path names an object or the list is paginated, 400 where a body or a filter is parsed, 422 and the
-    Idempotency-Key header on idempotent POSTs (`idempotent = True`), 429 where a throttle applies. A view's own
-    declarations win."""
+    Idempotency-Key header on idempotent POSTs (`idempotent = True`), 429 where a throttle applies, 503 everywhere
+    (the database unreachable). A view's own declarations win."""
 
     def get_override_parameters(self) -> list:
         parameters = list(super().get_override_parameters())
@@ -66,4 +66,5 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append(422)
         if self.view.get_throttles():
             codes.append(429)
+        codes.append(503)  # every operation reads the database (core.views.server_error)
         return codes
