@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -282,6 +283,8 @@ class HolidayImportForm(forms.Form):
 
     file = forms.FileField(
         label=_("CSV file"),
+        # Django's own message, translated by Django: "File extension “exe” is not allowed. ..."
+        validators=[FileExtensionValidator(["csv"])],
         help_text=_(
             "Columns date, region, kind, name, with a header row. Region CN or HK; kind day_off (休) or "
             "workday (班). UTF-8 or GBK."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,8 +17,12 @@ class DayEvent:
     url: str = ""
 
 
+# RFC 5545 TEXT allows no control character but HTAB (line breaks are escaped as \n before this applies).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def _escape(text: str) -> str:
-    return (
+    escaped = (
         text.replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
@@ -25,6 +30,7 @@ def _escape(text: str) -> str:
         .replace("\r", "\\n")
         .replace("\n", "\\n")
     )
+    return _CONTROL.sub(" ", escaped)
 
 
 def _fold(line: str) -> list[str]:

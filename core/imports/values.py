@@ -235,10 +235,19 @@ def _checked_date(year: int, month: int, day: int) -> dt.date:
         ) from None
 
 
+# The control characters XML 1.0 cannot carry (openpyxl's ILLEGAL_CHARACTERS_RE): openpyxl refuses the whole
+# workbook for one of them, so a vertical tab pasted from Word into a lead's name made every export that lists the
+# lead a 500.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def safe_cell(value: Any) -> Any:
-    """A value as a spreadsheet cell; text that a spreadsheet would run as a formula is kept as text."""
+    """A value as a spreadsheet cell; text that a spreadsheet would run as a formula is kept as text, and control
+    characters a workbook cannot hold become spaces (first, so the formula check sees the text as written)."""
     if isinstance(value, (list, dict)):
         value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    if isinstance(value, str):
+        value = _UNWRITABLE.sub(" ", value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
