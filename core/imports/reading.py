@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from core.imports.values import unsafe_cell
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ def _sheet_grid(sheet, limit: int) -> list[_Row]:
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = [filled.get((number, column), value) for column, value in enumerate(values, start=1)]
         cells = [
-            value.text if isinstance(value, ArrayFormula) else None if value == "" else value
+            value.text if isinstance(value, ArrayFormula) else None if value == "" else unsafe_cell(value)
             for value in cells
         ]
         if any(not _blank(value) for value in cells):
@@ -186,7 +187,7 @@ def _read_csv(data: bytes, limit: int) -> list[_Row]:
         for number, values in enumerate(
             csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
         ):
-            cells = [_clean(value) for value in values]
+            cells = [_clean(unsafe_cell(value)) for value in values]
             if any(not _blank(value) for value in cells):
                 grid.append(_Row(number, cells))
                 _check_size(grid, limit)

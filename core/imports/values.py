@@ -241,6 +241,10 @@ def _checked_date(year: int, month: int, day: int) -> dt.date:
 _UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+# The first characters a spreadsheet reads as the start of a formula (or of a formula after a tab or a return).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def safe_cell(value: Any) -> Any:
     """A value as a spreadsheet cell; text that a spreadsheet would run as a formula is kept as text, and control
     characters a workbook cannot hold become spaces (first, so the formula check sees the text as written)."""
@@ -248,6 +252,15 @@ def safe_cell(value: Any) -> Any:
         value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     if isinstance(value, str):
         value = _UNWRITABLE.sub(" ", value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
+    return value
+
+
+def unsafe_cell(value: Any) -> Any:
+    """The inverse of safe_cell, for cells read from an upload: the apostrophe our exports put before text that
+    would run goes away again, so an exported ledger or a corrected rejected-rows file imports the text as it
+    was typed. An apostrophe before anything else is the person's own and stays."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+        return value[1:]
     return value

@@ -87,6 +87,20 @@ def test_a_formula_cell_is_read_as_its_text_and_never_computed():
     assert table.rows[0].values["amount"] == "=1+1"
 
 
+@pytest.mark.parametrize("filename", ["sheet.xlsx", "sheet.csv"])
+def test_the_apostrophe_an_export_puts_before_formula_text_is_taken_off_again(filename):
+    """An exported ledger or a corrected rejected-rows file holds "'+852…" and "'=…" (core.imports.values.
+    safe_cell): read back, the text is what was typed. An apostrophe before anything else is kept."""
+    rows = [["姓名", "机构", "电话"], ['\'=HYPERLINK("x")', "'O'Brien & Co", "'+85291234567"]]
+    data = xlsx(*rows) if filename.endswith(".xlsx") else "\n".join(",".join(row) for row in rows).encode()
+    values = read(data, filename).rows[0].values
+    assert (values["name"], values["organization"], values["phone"]) == (
+        '=HYPERLINK("x")',
+        "'O'Brien & Co",
+        "+85291234567",
+    )
+
+
 def test_blank_and_summary_rows_are_left_out_and_row_numbers_stay_the_sheets():
     table = read(
         xlsx(
