@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -197,7 +198,8 @@ def capture_submit(request: HttpRequest, event_id: int) -> JsonResponse:
     key = request.headers.get("Idempotency-Key", "")
     try:
         body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RawPostDataException):
+        # RawPostDataException: a form-encoded or multipart body, already read as a form (the CSRF check does).
         body = None
     if not isinstance(body, dict):
         return JsonResponse({"errors": {"__all__": [_("The entry could not be read.")]}}, status=400)

@@ -7,10 +7,12 @@ import json
 import threading
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from accounts.roles import Role
 from talent.models import Attendance, Consent, Contact, DuplicatePair, Submission
@@ -207,6 +209,18 @@ def test_bad_input_is_answered_400_with_the_field_and_nothing_is_kept(recorder, 
         HTTP_IDEMPOTENCY_KEY="k-4",
     )
     assert not_json.status_code == 400
+    # A form post, as a browser sends one: the CSRF check has read the body as a form, so it cannot be read
+    # again as JSON — a 400 saying so, not a 500.
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en", enforce_csrf_checks=True)
+    browser.force_login(recorder)
+    browser.cookies[settings.CSRF_COOKIE_NAME] = secret = get_random_string(32)
+    as_form = browser.post(
+        reverse("talent:capture-submit", args=[fair.pk]),
+        data={"name": "陳大文", "csrfmiddlewaretoken": secret},
+        HTTP_IDEMPOTENCY_KEY="k-5",
+    )
+    assert as_form.status_code == 400
+    assert as_form.json() == {"errors": {"__all__": ["The entry could not be read."]}}
     no_key = _post_json(client, fair, {"name": "陳大文"}, key="")
     assert no_key.status_code == 400
     assert no_key.json()["errors"]["__all__"] == ["A submission key is 1 to 128 printable characters."]
