@@ -1,6 +1,7 @@
 """The cohort split by month and by where leads come from: which months, carriers, sectors, events and HK
 organizations convert. Each split is one grouped query over reporting.funnel.cohort (plus one for the names of
-the rows shown), so the numbers agree with the funnel's."""
+the rows shown), so the numbers agree with the funnel's; the dashboard, which shows them all, reads every split
+from one SharedCohort (shared_cohort) instead."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from directory.models import Carrier, Organization, Sector
 from projects.stages import STAGES, Stage, Track
 from reporting.cache import cached
 from reporting.filters import ReportFilters
-from reporting.funnel import cohort, group_count, ratio
+from reporting.funnel import SharedCohort, cohort, group_count, ratio, shared_or_none
 from talent.models import RecruitmentEvent
 
 # The stage that counts as "signed" and as "landed" in each track (the landing-rate KPI uses the same pairs).
@@ -56,35 +57,57 @@ class Tally:
         }
 
 
-def cohort_trend(user, filters: ReportFilters) -> list[dict[str, Any]]:
+def shared_cohort(user, filters: ReportFilters) -> SharedCohort:
+    """The SharedCohort that serves the funnel, the trend and every breakdown of DIMENSIONS: what the dashboard
+    passes to each of them, so that on a cache miss the cohort is computed once, not six times."""
+    return SharedCohort(user, filters, by=[column for column, _model in DIMENSIONS.values()])
+
+
+def cohort_trend(user, filters: ReportFilters, *, shared: SharedCohort | None = None) -> list[dict[str, Any]]:
     """Per month of first contact (Asia/Shanghai), in order: the month ("2026-03"), cohort leads, signed and
-    landed so far. Months without new leads are absent."""
-    return cached("trend", user, filters, lambda: _cohort_trend(user, filters))
+    landed so far. Months without new leads are absent. `shared`: as for reporting.funnel.funnel."""
+    return cached("trend", user, filters, lambda: _cohort_trend(user, filters, shared))
 
 
-def _cohort_trend(user, filters: ReportFilters) -> list[dict[str, Any]]:
-    inner = cohort(user, filters).annotate(month=TruncMonth("first_at")).values("month", "track", "top")
+def _cohort_trend(user, filters: ReportFilters, shared: SharedCohort | None = None) -> list[dict[str, Any]]:
+    shared = shared_or_none(shared, user, filters)
+    if shared is None:
+        inner = cohort(user, filters).annotate(month=TruncMonth("first_at")).values("month", "track", "top")
+        counted = group_count(inner, ["month", "track", "top"])
+    else:
+        counted = shared.counts(SharedCohort.MONTH)
     months: dict[str, Tally] = defaultdict(Tally)
-    for month, track, top, count in group_count(inner, ["month", "track", "top"]):
-        # SQLite hands back text ("2026-03-01 00:00:00"), PostgreSQL a datetime: both start with the year-month.
+    for month, track, top, count in counted:
+        # SQLite hands back text ("2026-03-01 00:00:00"), PostgreSQL a datetime (text from SharedCohort): all
+        # start with the year-month.
         months[str(month)[:7]].add(track, top, count)
     return [{"month": month, **months[month].as_json()} for month in sorted(months)]
 
 
-def breakdown(user, filters: ReportFilters, dimension: str, *, limit: int = 10) -> list[dict[str, Any]]:
+def breakdown(
+    user, filters: ReportFilters, dimension: str, *, limit: int = 10, shared: SharedCohort | None = None
+) -> list[dict[str, Any]]:
     """The `limit` largest groups of the cohort by `dimension` (see DIMENSIONS), largest first, then a group
-    for leads without a value (id None) when there are any."""
+    for leads without a value (id None) when there are any. `shared`: as for reporting.funnel.funnel."""
     return cached(
-        f"breakdown-{dimension}-{limit}", user, filters, lambda: _breakdown(user, filters, dimension, limit)
+        f"breakdown-{dimension}-{limit}",
+        user,
+        filters,
+        lambda: _breakdown(user, filters, dimension, limit, shared),
     )
 
 
-def _breakdown(user, filters: ReportFilters, dimension: str, limit: int) -> list[dict[str, Any]]:
+def _breakdown(
+    user, filters: ReportFilters, dimension: str, limit: int, shared: SharedCohort | None = None
+) -> list[dict[str, Any]]:
     column, model = DIMENSIONS[dimension]
+    shared = shared_or_none(shared, user, filters)
+    if shared is None:
+        counted = group_count(cohort(user, filters).values(column, "track", "top"), [column, "track", "top"])
+    else:
+        counted = shared.counts(column)
     groups: dict[int | None, Tally] = defaultdict(Tally)
-    for value, track, top, count in group_count(
-        cohort(user, filters).values(column, "track", "top"), [column, "track", "top"]
-    ):
+    for value, track, top, count in counted:
         groups[value].add(track, top, count)
     largest = sorted((pk for pk in groups if pk is not None), key=lambda pk: (-groups[pk].leads, pk))[:limit]
     named = model._default_manager.filter(pk__in=largest)

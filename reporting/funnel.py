@@ -13,6 +13,10 @@ Semantics (the dashboard and GET /api/v1/funnel/ show the same numbers):
 
 Each query is built with the ORM (so the visibility rule and the filters are the very ones every other list
 uses) and, where SQL must group what the ORM already grouped per lead, wrapped in one outer GROUP BY.
+
+The dashboard shows the funnel beside the monthly trend and four breakdowns, all groupings of the same cohort:
+it hands them a SharedCohort, which computes the cohort once and every grouping (and the medians) from it in
+one statement. Alone (the API, the exports, the brief) the funnel runs its own two queries.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db import connection
 from django.db.models import Case, IntegerField, Max, Min, QuerySet, Value, When
+from django.db.models.functions import TruncMonth
 
 from projects.models import Lead, StageChange
 from projects.stages import STAGES, TRACK_STAGES, Phase
@@ -92,6 +98,117 @@ def group_count(inner: QuerySet, columns: Sequence[str]) -> list[tuple[Any, ...]
         return cursor.fetchall()
 
 
+# The funnel's grouping of the cohort: a lead's track, the order of its highest stage, its stage and status now.
+FUNNEL_COLUMNS = ("track", "top", "stage", "status")
+
+
+class SharedCohort:
+    """The cohort of (user, filters) grouped every way the dashboard shows it, from one statement run on first
+    use: counts(FUNNEL) by FUNNEL_COLUMNS, counts(MONTH) by (month of first contact, track, top), counts(column)
+    by (that Lead column, track, top) for each column of `by`, and the medians of the funnel's time in stage.
+
+    Each grouping is the rows the separate grouped query over cohort() would return, so a figure computed from
+    either is the same: the statement is that cohort once, as a common table expression (PostgreSQL and SQLite
+    both materialize one that is read more than once), and a UNION ALL of one GROUP BY per grouping. Only
+    groups travel, never a row per lead, and nothing is kept beyond the request that made the object (it is
+    not cached: the figures built from it are, per user and filters, by reporting.cache).
+    """
+
+    FUNNEL = "funnel"
+    MONTH = "month"
+
+    def __init__(self, user, filters: ReportFilters, *, by: Sequence[str] = ()) -> None:
+        self.user = user
+        self.filters = filters
+        self.by = tuple(by)
+
+    def serves(self, user, filters: ReportFilters) -> bool:
+        """Whether these are the groupings of (user, filters): figures of one cohort must not go out as another's."""
+        return user.pk == self.user.pk and filters == self.filters
+
+    def counts(self, grouping: str) -> list[tuple[Any, ...]]:
+        """(*grouping columns, count) tuples, like group_count over cohort() by those columns. The month is
+        text starting with the year-month ("2026-03…") on every database."""
+        return self._groups[grouping]
+
+    @property
+    def medians(self) -> dict[str, float]:
+        """median_days_in_stage() of the cohort's leads."""
+        return {stage: days(value) for stage, value in self._groups[self._MEDIANS]}
+
+    # The statement's columns after the grouping's number: every branch fills these slots (name → SQL type) and
+    # leaves the rest NULL, typed: PostgreSQL resolves a UNION's column types pair by pair, and two untyped NULLs
+    # would make a text column. "value" holds a breakdown column's id; the month travels as text (SQLite's
+    # TruncMonth returns text anyway), "leads" is a group's count, "median" a stage's median stay in seconds.
+    _SLOTS = {
+        "month": "varchar",
+        "value": "bigint",
+        "track": "varchar",
+        "top": "integer",
+        "stage": "varchar",
+        "status": "varchar",
+        "leads": "bigint",
+        "median": "double precision",
+    }
+    _MEDIANS = "medians"
+
+    def _groupings(self) -> dict[str, tuple[str, ...]]:
+        return {
+            self.FUNNEL: FUNNEL_COLUMNS,
+            self.MONTH: ("month", "track", "top"),
+            **{column: (column, "track", "top") for column in self.by},
+        }
+
+    def _slot(self, column: str) -> str:
+        return column if column in self._SLOTS else "value"
+
+    def _branch(self, number: int, filled: dict[str, str], source: str, group_by: Sequence[str] = ()) -> str:
+        """One SELECT of the UNION: grouping `number`, the `filled` slots (SQL expressions), NULL elsewhere."""
+        quote = connection.ops.quote_name
+        values = ", ".join(filled.get(slot, f"CAST(NULL AS {kind})") for slot, kind in self._SLOTS.items())
+        grouped = f" GROUP BY {', '.join(quote(column) for column in group_by)}" if group_by else ""
+        return f"SELECT {number}, {values} FROM {source}{grouped}"  # noqa: S608 - quoted names, constants
+
+    @cached_property
+    def _groups(self) -> dict[str, list[tuple[Any, ...]]]:
+        groupings = self._groupings()
+        quote = connection.ops.quote_name
+        inner = (
+            cohort(self.user, self.filters)
+            .annotate(month=TruncMonth("first_at"))
+            .values("id", *FUNNEL_COLUMNS, "month", *self.by)
+        )
+        sql, params = inner.query.sql_with_params()
+        branches = []
+        for number, columns in enumerate(groupings.values()):
+            filled = {self._slot(column): quote(column) for column in columns}
+            if "month" in columns:
+                filled["month"] = f"CAST({quote('month')} AS varchar)"
+            branches.append(self._branch(number, {**filled, "leads": "COUNT(*)"}, "cohort", columns))
+        # The medians over the cohort's leads, the ids read from the expression instead of found again. Qualified:
+        # a bare "id" inside the median query would quietly mean the stage change's own id.
+        members = f"SELECT cohort.{quote('id')} FROM cohort"  # noqa: S608 - a quoted name
+        filled = {"stage": "to_stage", "median": "median"}
+        branches.append(self._branch(len(groupings), filled, f"({median_days_query(members)}) medians"))
+        names = [*groupings, self._MEDIANS]
+        # `sql` is the ORM's own (values travel in `params`); the branches hold quoted names and constants.
+        statement = f"WITH cohort AS ({sql}) " + " UNION ALL ".join(branches)
+
+        groups: dict[str, list[tuple[Any, ...]]] = {name: [] for name in names}
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            for number, *row in cursor.fetchall():
+                slots = dict(zip(self._SLOTS, row, strict=True))
+                if names[number] == self._MEDIANS:
+                    groups[self._MEDIANS].append((slots["stage"], slots["median"]))
+                else:
+                    columns = groupings[names[number]]
+                    groups[names[number]].append(
+                        (*(slots[self._slot(column)] for column in columns), slots["leads"])
+                    )
+        return groups
+
+
 def ratio(numerator: int, denominator: int) -> float | None:
     """numerator / denominator to 4 decimals, half up; None when the denominator is 0."""
     if not denominator:
@@ -112,27 +229,38 @@ def reached_by_track(top_counts: dict[str, dict[int, int]]) -> dict[str, list[in
     return reached
 
 
-def funnel(user, filters: ReportFilters) -> dict[str, Any]:
-    """The funnel as the API returns it (plain JSON types), cached briefly per user and filters."""
-    return cached("funnel", user, filters, lambda: _funnel(user, filters))
+def funnel(user, filters: ReportFilters, *, shared: SharedCohort | None = None) -> dict[str, Any]:
+    """The funnel as the API returns it (plain JSON types), cached briefly per user and filters. A caller that
+    shows other groupings of the same cohort passes their SharedCohort, read only if the cache misses."""
+    return cached("funnel", user, filters, lambda: _funnel(user, filters, shared))
 
 
-def _funnel(user, filters: ReportFilters) -> dict[str, Any]:
+def shared_or_none(shared: SharedCohort | None, user, filters: ReportFilters) -> SharedCohort | None:
+    """`shared`, after checking it is the cohort of (user, filters)."""
+    if shared is not None and not shared.serves(user, filters):
+        raise ValueError("The shared cohort belongs to another user or other filters.")
+    return shared
+
+
+def _funnel(user, filters: ReportFilters, shared: SharedCohort | None = None) -> dict[str, Any]:
     tracks = filters.tracks()
-    leads = cohort(user, filters)
+    shared = shared_or_none(shared, user, filters)
+    if shared is None:
+        counted = group_count(cohort(user, filters).values(*FUNNEL_COLUMNS), FUNNEL_COLUMNS)
+        # The plain cohort, not the grouped one: a subquery with aggregates misleads the planner's row estimates.
+        medians = median_days_in_stage(cohort_members(user, filters))
+    else:
+        counted, medians = shared.counts(SharedCohort.FUNNEL), shared.medians
     top_counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     current: dict[str, int] = defaultdict(int)
     lost: dict[str, int] = defaultdict(int)
-    columns = ["track", "top", "stage", "status"]
-    for track, top, stage, status, count in group_count(leads.values(*columns), columns):
+    for track, top, stage, status, count in counted:
         top_counts[track][top] += count
         if status in _CURRENT_STATUSES:
             current[stage] += count
         elif status == Lead.Status.LOST:
             lost[stage] += count
     reached = reached_by_track(top_counts)
-    # The plain cohort, not the grouped one: a subquery with aggregates misleads the planner's row estimates.
-    medians = median_days_in_stage(cohort_members(user, filters))
 
     stages = []
     for track in tracks:
@@ -207,13 +335,23 @@ def median_days_in_stage(leads: QuerySet[Lead]) -> dict[str, float]:
     stages never left are absent. One query: a window pairs each change with the lead's next one, then the
     durations' median per stage (the middle one, or the mean of the middle two)."""
     members, params = leads.values("pk").query.sql_with_params()
+    # On PostgreSQL the sort this takes fits in memory with the connection's work_mem (settings: PG_WORK_MEM).
+    with connection.cursor() as cursor:
+        cursor.execute(median_days_query(members), params)
+        rows = cursor.fetchall()
+    return {stage: days(value) for stage, value in rows}
+
+
+def median_days_query(members: str) -> str:
+    """The SQL of median_days_in_stage: (to_stage, median) rows, the median in seconds, over the stage changes
+    of the leads whose ids the SQL `members` selects. SharedCohort runs it on its cohort's ids."""
     table = connection.ops.quote_name(StageChange._meta.db_table)
     if connection.vendor == "postgresql":
         # ANY(ARRAY(…)) makes the cohort a sorted list of ids the (lead, occurred_at) index is probed with, in
         # order: no scan of every lead's changes, no sort before the window. percentile_cont(0.5) is the median.
         # Composed from the ORM's SQL for the members (values travel in `params`) and the quoted table name.
-        query = f"""
-            SELECT to_stage, percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM (
+        return f"""
+            SELECT to_stage, percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS median FROM (
                 SELECT to_stage,
                        EXTRACT(EPOCH FROM LEAD(occurred_at) OVER (
                            PARTITION BY lead_id ORDER BY occurred_at, id) - occurred_at) AS seconds
@@ -222,11 +360,10 @@ def median_days_in_stage(leads: QuerySet[Lead]) -> dict[str, float]:
             WHERE seconds IS NOT NULL
             GROUP BY to_stage
         """  # noqa: S608
-    else:
-        # SQLite has no percentile function: rank the durations per stage and average the middle one or two.
-        # It stores UTC text, which julianday() reads (in days).
-        query = f"""
-            SELECT to_stage, AVG(seconds) FROM (
+    # SQLite has no percentile function: rank the durations per stage and average the middle one or two.
+    # It stores UTC text, which julianday() reads (in days).
+    return f"""
+            SELECT to_stage, AVG(seconds) AS median FROM (
                 SELECT to_stage, seconds,
                        ROW_NUMBER() OVER (PARTITION BY to_stage ORDER BY seconds) AS position,
                        COUNT(*) OVER (PARTITION BY to_stage) AS entries
@@ -241,11 +378,6 @@ def median_days_in_stage(leads: QuerySet[Lead]) -> dict[str, float]:
             WHERE position IN ((entries + 1) / 2, (entries + 2) / 2)
             GROUP BY to_stage
         """  # noqa: S608
-    # On PostgreSQL the sort this takes fits in memory with the connection's work_mem (settings: PG_WORK_MEM).
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
-    return {stage: days(value) for stage, value in rows}
 
 
 def days(seconds: Any) -> float:

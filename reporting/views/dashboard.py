@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.visibility import visible_units
-from directory.models import Organization
+from directory.models import Organization, Sector
 from projects.selectors import leads_visible_to
 from projects.stages import STAGES, Phase, Stage, Track
-from reporting.breakdowns import DIMENSIONS, breakdown, cohort_trend
+from reporting.breakdowns import DIMENSIONS, breakdown, cohort_trend, shared_cohort
 from reporting.filters import ReportFilterForm, ReportFilters
 from reporting.funnel import funnel
 from reporting.kpis import kpis
@@ -51,6 +51,8 @@ def _narrow_choices(form: ReportFilterForm, user) -> None:
         .distinct()
         .order_by("username")
     )
+    # A sub-sector's label names its parent: joined here, not fetched once per option.
+    form.fields["sector"].queryset = Sector.objects.select_related("parent")
     form.fields["event"].queryset = RecruitmentEvent.objects.order_by("-starts_on")[:200]
     form.fields["organization"].queryset = Organization.objects.filter(
         pk__in=leads_visible_to(user).values("hk_organization")
@@ -102,8 +104,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "reporting/dashboard.html", context, status=400)
     user = request.user
     may_list_leads = user.has_perm(LEAD_LIST_PERMISSION)
-    funnel_data = funnel(user, filters)
-    trend = cohort_trend(user, filters)
+    # The funnel, the trend and the breakdowns group one cohort: on a cache miss it is computed once for all.
+    shared = shared_cohort(user, filters)
+    funnel_data = funnel(user, filters, shared=shared)
+    trend = cohort_trend(user, filters, shared=shared)
     context.update(
         {
             "funnel": funnel_data,
@@ -127,7 +131,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "kpis": kpis(user, filters, funnel_data=funnel_data),
             "targets": target_progress(user, year=filters.date_to.year),
             "breakdowns": [
-                (dimension, DIMENSION_TITLES[dimension], breakdown(user, filters, dimension))
+                (dimension, DIMENSION_TITLES[dimension], breakdown(user, filters, dimension, shared=shared))
                 for dimension in DIMENSIONS
             ],
             # Lists of leads are rows, not aggregates: report viewers get the counts on the cards only.
