@@ -14,7 +14,7 @@ from accounts import services
 from accounts.forms import AdminLoginForm
 from accounts.models import ApiToken, Unit, UnitMembership, User
 from accounts.visibility import units_filter
-from core.admin import ScopedAdmin
+from core.admin import ReadOnlyHistoryMixin, ScopedAdmin
 from core.errors import ApplicationError
 
 # The admin's login page asks administrators for their one-time code while OTP_REQUIRED_FOR_ADMINS is on.
@@ -30,7 +30,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     list_display = ["username", "last_name", "first_name", "email", "role_names", "is_staff", "is_active"]
     list_filter = ["is_active", "is_staff", "groups", "memberships__unit"]
     search_fields = ["username", "first_name", "last_name", "email", "wecom_userid"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from core.admin import view_on_site
 from core.views import healthz
 from reporting.views.dashboard import home
 
@@ -8,6 +9,8 @@ from reporting.views.dashboard import home
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before the admin's own /admin/r/, which it replaces with a scoped one.
+    path("admin/r/<int:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("", include("talent.urls")),

@@ -5,9 +5,12 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -16,7 +19,33 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.errors import ApplicationError
 
 
-class ScopedAdmin(SimpleHistoryAdmin):
+class ReadOnlyHistoryMixin:
+    """simple-history's version page builds its form as for an add (every field editable, whatever the user's
+    rights) and on POST saves it, a revert, after checking only the *view* permission: a user who may only read a
+    row could rewrite it, and an officer could set `is_superuser` on their own user record. Reverts are off
+    (SIMPLE_HISTORY_REVERT_DISABLED), so the page is for reading: anything but GET is refused before any lookup,
+    for everyone."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._object_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        self._object_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
+
+    def _object_or_404(self, request, object_id: str) -> None:
+        # simple-history looks the row up itself and a malformed id ("x") escapes it as a 500; as on the change
+        # page, no rights on the model is 403 first, then a row that does not exist 404.
+        if not self.has_view_or_change_permission(request):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        if self.get_object(request, unquote(object_id)) is None:  # type: ignore[attr-defined]
+            raise Http404
+
+
+class ScopedAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     """Subclasses implement `scope(user, queryset)` with their app's selector.
 
     Rows outside the scope answer 404 everywhere: a redirect or a 403 would confirm that the row exists.
@@ -81,18 +110,32 @@ class ScopedAdmin(SimpleHistoryAdmin):
         raise Http404
 
     def _scoped_object_or_404(self, request: HttpRequest, object_id: str):
+        # A role with no rights on the model gets 403 whether or not the row is in its scope, as on the change
+        # page: a 404 here would depend on the row (DESIGN §2, precedence).
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404
         return obj
 
+    def _keeps_history(self) -> bool:
+        return hasattr(self.model._meta, "simple_history_manager_attribute")
+
     def history_view(self, request, object_id, extra_context=None):
         # simple-history falls back to the latest history row when the scoped lookup fails; check first.
         self._scoped_object_or_404(request, object_id)
+        if not self._keeps_history():
+            # A model without a simple-history table (reminders): the admin's own log is its history.
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context=extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])  # before the lookup: see ReadOnlyHistoryMixin
         self._scoped_object_or_404(request, object_id)
+        if not self._keeps_history():
+            raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
 
@@ -101,6 +144,25 @@ class ReferenceAdmin(ScopedAdmin):
 
     def scope(self, user, queryset: QuerySet) -> QuerySet:
         return queryset
+
+
+def view_on_site(request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
+    """The admin's "view on site" redirect (/admin/r/), behind the scope of the model's admin. Django's own
+    (contenttypes.views.shortcut) looks the row up unscoped: once a model has a public page, its redirect, or
+    its absence, would tell anyone signed in to the admin whether an id exists. As on the change page: no rights
+    on the model answers 403, a row outside the scope (or of a model with no admin) 404."""
+    try:
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+    except ContentType.DoesNotExist:
+        raise Http404 from None
+    if model is None or not admin.site.is_registered(model):
+        raise Http404
+    model_admin = admin.site.get_model_admin(model)
+    if not model_admin.has_view_or_change_permission(request):
+        raise PermissionDenied
+    if model_admin.get_object(request, unquote(object_id)) is None:
+        raise Http404
+    return shortcut(request, content_type_id, object_id)
 
 
 admin.site.site_header = admin.site.site_title = "苏港通 · Suzhou–HK Pipeline"

@@ -284,6 +284,20 @@ class HandOverAdmin(ScopedAdmin):
         ("decided_by", "decided_at"),
         "decision_note",
     ]
+    # Nobody changes a hand-over here (has_change_permission), so the change page shows every field read-only;
+    # the history's version page asks for an editable form instead, and `status` is not editable: say it.
+    readonly_fields = [
+        "lead",
+        "from_unit",
+        "to_unit",
+        "status",
+        "note",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
     actions = ["accept", "decline", "withdraw"]
     # "n of m selected" would count the same scoped rows a second time on every page.
     show_full_result_count = False
