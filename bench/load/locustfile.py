@@ -5,12 +5,20 @@ Started by run.py, which sets these variables:
     LOAD_PASSWORD     the password run.py gave `director`, `head0` and `officer0`
     LOAD_IDS_FILE     JSON {username: [lead ids that user may see]}, drawn by run.py
     LOAD_REQUEST_LOG  CSV written here: one row per request (start, end, name, status, ms, error)
+    LOAD_MOVES_FILE   JSON [[lead id, stage], ...]: active leads of `head0`'s division at LEAD or QUALIFIED
+    LOAD_WRITE_LOG    JSON lines written here: one per stage move, with its Idempotency-Key and how it ended
+    LOAD_MOVE_WEIGHT  the division heads' weight for a stage move among their other tasks (0: no moves)
 
 Each simulated staff member signs in as one of three accounts (30 as `officer0`, 15 as `head0`, 5 as
 `director`): once for an API token, once on the admin's login page for a session. Then, with 2–5 s of thinking
 between requests, they read the lead list, a lead, its stage changes, the contacts, the admin's lead list and,
 for the two managers, the funnel and the dashboard. Every request must answer 200 (302 for the sign-in post);
 anything else counts as a failure.
+
+The division heads also write: they move one of their division's leads between "lead" and "qualified" (forward
+with the evidence the stage asks for, back with a reason — only a manager may move back), each move under its own
+Idempotency-Key. A move answered 503 or cut off is retried with the same key after the Retry-After seconds, as
+a careful client does, until it answers 201 (or 10 attempts); run.py then checks every move against the database.
 """
 
 from __future__ import annotations
@@ -21,7 +29,9 @@ import os
 import random
 import re
 import time
+import uuid
 
+import gevent
 from locust import HttpUser, between, events
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "")
@@ -31,6 +41,23 @@ LEAD_IDS: dict[str, list[int]] = (
     else {}
 )
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# Each division head takes its own leads from this list (no two users move the same lead at once).
+MOVABLE: list[list] = (
+    json.loads(open(os.environ["LOAD_MOVES_FILE"], encoding="utf-8").read())  # noqa: SIM115
+    if os.environ.get("LOAD_MOVES_FILE")
+    else []
+)
+LEADS_PER_MOVER = 20
+MOVE_ATTEMPTS = 10
+MOVE_WEIGHT = int(os.environ.get("LOAD_MOVE_WEIGHT", "1"))
+QUALIFIED_EVIDENCE = {"assessment": "负载测试：团队与技术已核实。", "decision": "follow"}
+_movers = 0
+
+_write_log = (
+    open(os.environ["LOAD_WRITE_LOG"], "a", encoding="utf-8")  # noqa: SIM115
+    if os.environ.get("LOAD_WRITE_LOG")
+    else None
+)
 
 _log_file = None
 _log = None
@@ -62,8 +89,9 @@ def record(name, response_time, response, exception, start_time=None, **_kwargs)
 
 @events.quitting.add_listener
 def close_log(**_kwargs):
-    if _log_file is not None:
-        _log_file.close()
+    for handle in (_log_file, _write_log):
+        if handle is not None:
+            handle.close()
 
 
 def _expect(response, *codes: int) -> None:
@@ -140,6 +168,75 @@ class Staff(HttpUser):
         self._get("/reports/", "GET /reports/", api=False)
 
 
+class Mover:
+    """A division head's own leads, with the stage each is at, to move back and forth."""
+
+    def __init__(self) -> None:
+        global _movers
+        start = _movers * LEADS_PER_MOVER
+        _movers += 1
+        self.leads = dict(MOVABLE[start : start + LEADS_PER_MOVER])
+
+    def next_move(self) -> tuple[int, dict] | None:
+        if not self.leads:
+            return None
+        lead = random.choice(list(self.leads))
+        if self.leads[lead] == "LEAD":
+            return lead, {"to_stage": "QUALIFIED", "evidence": QUALIFIED_EVIDENCE}
+        return lead, {"to_stage": "LEAD", "note": "负载测试：退回重新研判"}
+
+
+def move(user: Staff) -> None:
+    """One stage move, retried under the same Idempotency-Key until it answers 201."""
+    mover = getattr(user, "mover", None)
+    if mover is None:
+        mover = user.mover = Mover()
+    chosen = mover.next_move()
+    if chosen is None:
+        return
+    lead, body = chosen
+    key = str(uuid.uuid4())
+    statuses: list[int] = []
+    answer: dict = {}
+    replayed = False
+    for _attempt in range(MOVE_ATTEMPTS):
+        with user.client.post(
+            f"/api/v1/leads/{lead}/transitions/",
+            json=body,
+            headers={**user.api, "Idempotency-Key": key},
+            name="POST /api/v1/leads/{id}/transitions/",
+            catch_response=True,
+        ) as response:
+            status = response.status_code or 0
+            statuses.append(status)
+            _expect(response, 201)
+            if status == 201:
+                answer = response.json()
+                replayed = response.headers.get("Idempotent-Replayed") == "true"
+                break
+            if status not in (0, 502, 503, 504):
+                break  # refused for a reason retrying will not change
+            gevent.sleep(float(response.headers.get("Retry-After") or 1))
+    if statuses[-1] == 201:
+        mover.leads[lead] = body["to_stage"]
+    if _write_log is not None:
+        _write_log.write(
+            json.dumps(
+                {
+                    "key": key,
+                    "lead": lead,
+                    "to_stage": body["to_stage"],
+                    "statuses": statuses,
+                    "id": answer.get("id"),
+                    "replayed": replayed,
+                    "at": time.time(),
+                }
+            )
+            + "\n"
+        )
+        _write_log.flush()
+
+
 # Weights per think cycle: lists and leads most, then their history, people and the admin's list.
 OFFICER_TASKS = {
     Staff.leads: 4,
@@ -161,7 +258,7 @@ class Officer(Staff):
 class DivisionHead(Staff):
     weight = 3
     username = "head0"
-    tasks = MANAGER_TASKS
+    tasks = {**MANAGER_TASKS, move: MOVE_WEIGHT} if MOVE_WEIGHT else MANAGER_TASKS
 
 
 class Director(Staff):

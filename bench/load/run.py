@@ -9,7 +9,8 @@ Django: gives `director`, `head0` and `officer0` a known password, clears their 
 benchmark tokens, adds once LOAD_CONTACTS contacts (a phone and an affiliation each: the seed has one contact,
 which would make the contact list an empty measure), and draws the lead ids each account may open.
 
-Then it starts gunicorn (`config.wsgi`, 2 sync workers, pinned to core 0 with taskset) in the development
+Then it starts gunicorn (`config.wsgi`, `--workers` sync workers, 3 by default as the production image's
+WEB_CONCURRENCY, pinned to core 0 with taskset) in the development
 environment with production-like values (DEBUG off, a 64-character secret key, ALLOWED_HOSTS, Redis as cache and
 broker) and two benchmark-only rates: API_AUTH_RATE=1000/min (50 users sign in from one address within seconds;
 the default 10/min would answer most of them 429) and API_PERSONAL_DATA_RATE=100000/min (the contact list's
@@ -27,6 +28,15 @@ runs the users of bench/load/locustfile.py headless.
    per second around the outage, whether requests recovered, whether gunicorn's processes are the same ones, and
    the exception each error record in gunicorn's output ended with.
    gunicorn is never restarted between or after the phases.
+3. Reminders under load (skipped with --no-fault): tests/reminders/test_faults.py (`-m realworker`: real Celery
+   worker and beat processes, their own redis-server, a worker killed mid-batch, Redis flushed and restarted,
+   the broker down, ...) once on its own, then again while the same 50 users load gunicorn. Printed: each run's
+   outcome and the slowest tests.
+
+The division heads' stage moves (see locustfile.py) are checked after each phase against the database: every
+move the client saw succeed is one stage change of that lead to that stage, stored under its Idempotency-Key;
+the stage changes the phase wrote are exactly the keys that succeeded (none without its key, no key twice);
+each lead touched is at the stage of its last change and has one history row per change.
 
 Everything a run wrote (locust CSVs, the per-request logs, gunicorn's output, the drawn ids) goes to
 var/bench/load-<UTC time>/. It asserts nothing; it refuses the project's shared databases.
@@ -59,6 +69,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 USERNAMES = ("director", "head0", "officer0")
+MOVER = "head0"
+MOVABLE_LEADS = 300  # 15 division heads × locustfile.LEADS_PER_MOVER
 PASSWORD = "bench-load-Suzhou-HK-2026"  # noqa: S105 - benchmark accounts of a benchmark database
 LEAD_IDS_PER_USER = 500
 LOAD_CONTACTS = 10_000
@@ -150,6 +162,101 @@ def setup(out: Path) -> dict:
     return facts
 
 
+def write_movable(out: Path) -> None:
+    """Active leads of the mover's division at "lead" or "qualified", with their stage now (each phase moves
+    them on from where the last one left them)."""
+    from django.db import connection
+
+    from accounts.models import User
+    from projects.selectors import leads_visible_to
+
+    connection.close()  # after a restart of PostgreSQL the old connection is gone
+    head = User.objects.get(username=MOVER)
+    rows = list(
+        leads_visible_to(head)
+        .filter(status="active", stage__in=["LEAD", "QUALIFIED"])
+        .order_by("pk")
+        .values_list("pk", "stage")[:MOVABLE_LEADS]
+    )
+    (out / "movable.json").write_text(json.dumps(rows), encoding="utf-8")
+    connection.close()
+
+
+def check_writes(out: Path, phase: str, since: float) -> None:
+    """Every move of the phase's write log against the database (see the module's docstring)."""
+    from django.db import connection
+    from django.db.models import Max
+
+    from accounts.models import User
+    from projects.models import Lead, StageChange
+    from talent.models import Submission
+
+    connection.close()
+    path = out / f"{phase}-writes.jsonl"
+    moves = (
+        [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    )
+    head = User.objects.get(username=MOVER)
+    started = dt.datetime.fromtimestamp(since, dt.UTC)
+    ok = [m for m in moves if m["statuses"] and m["statuses"][-1] == 201]
+    retried = [m for m in moves if len(m["statuses"]) > 1]
+    gave_up = [m for m in moves if not m["statuses"] or m["statuses"][-1] != 201]
+    print(
+        f"\nstage moves ({phase}): {len(moves)} sent under their own Idempotency-Key; {len(ok)} ended 201 "
+        f"({sum(m['replayed'] for m in ok)} of them replayed a first answer the client had not received); "
+        f"{len(retried)} retried: "
+        + (", ".join(f"{m['statuses']}" for m in retried[:12]) or "none")
+        + f"; {len(gave_up)} did not end 201: "
+        + (", ".join(f"{m['statuses']}" for m in gave_up[:12]) or "none")
+    )
+    problems: list[str] = []
+    scopes = {f"user:{head.pk} POST /api/v1/leads/{m['lead']}/transitions/": m for m in moves}
+    stored = {
+        (row.scope, row.key): row
+        for row in Submission.objects.filter(scope__in=scopes, created_at__gte=started)
+    }
+    changes = {
+        change.pk: change for change in StageChange.objects.filter(actor=head, recorded_at__gte=started)
+    }
+    for m in ok:
+        row = stored.get((f"user:{head.pk} POST /api/v1/leads/{m['lead']}/transitions/", m["key"]))
+        change = changes.get(m["id"])
+        if row is None or row.status_code != 201 or row.response.get("id") != m["id"]:
+            problems.append(f"move {m['key']}: its key is not stored with its answer")
+        if change is None or change.lead_id != m["lead"] or change.to_stage != m["to_stage"]:
+            problems.append(
+                f"move {m['key']}: no stage change {m['id']} of lead {m['lead']} to {m['to_stage']}"
+            )
+    keyed = {row.response.get("id") for row in stored.values() if row.status_code == 201}
+    unkeyed = sorted(set(changes) - keyed)
+    if unkeyed:
+        problems.append(f"stage changes written without their key: {unkeyed[:10]}")
+    if len(keyed) != len(stored):
+        problems.append(f"{len(stored) - len(keyed)} keys stored without a 201 answer")
+    touched = {m["lead"] for m in moves}
+    last = dict(
+        StageChange.objects.filter(lead__in=touched)
+        .values("lead")
+        .annotate(last=Max("pk"))
+        .values_list("lead", "last")
+    )
+    last_stage = dict(StageChange.objects.filter(pk__in=last.values()).values_list("lead", "to_stage"))
+    for lead, stage in Lead.objects.filter(pk__in=touched).values_list("pk", "stage"):
+        if last_stage.get(lead) != stage:
+            problems.append(f"lead {lead} is at {stage}, its last stage change says {last_stage.get(lead)}")
+    history = Lead.history.filter(id__in=touched, history_date__gte=started, history_type="~").count()
+    if history != len(changes):
+        problems.append(f"{history} history rows of the leads for {len(changes)} stage changes")
+    print(
+        f"in the database: {len(changes)} stage changes by {MOVER} since the phase began, {len(stored)} keys "
+        f"stored, {history} lead history rows; {len(touched)} leads touched. "
+        + ("Consistent: every check holds." if not problems else f"{len(problems)} PROBLEMS:")
+    )
+    for problem in problems[:20]:
+        print(f"  {problem}")
+    connection.close()
+
+
 def server_env() -> dict[str, str]:
     redis = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
     env = dict(os.environ)
@@ -181,11 +288,11 @@ def get(url: str, timeout: float = 5.0) -> tuple[int, float]:
     return status, (time.perf_counter() - started) * 1000
 
 
-def start_gunicorn(out: Path, port: int) -> subprocess.Popen:
+def start_gunicorn(out: Path, port: int, workers: int) -> subprocess.Popen:
     log = open(out / "gunicorn.log", "wb")  # noqa: SIM115 - open for the server's life
     command = [
         "taskset", "-c", "0", str(ROOT / ".venv/bin/gunicorn"), "config.wsgi",
-        "-w", "2", "-b", f"127.0.0.1:{port}",
+        "-w", str(workers), "-b", f"127.0.0.1:{port}",
         "--access-logfile", str(out / "access.log"),
         "--access-logformat", '%(t)s "%(r)s" %(s)s %(M)sms',
     ]  # fmt: skip
@@ -217,6 +324,13 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+# The division heads' stage moves per think cycle (locustfile.py): about one move every 4 s across the 15 of
+# them in the load and reminder phases — every move also starts a new generation of the report cache, which the
+# dashboard and the funnel then recompute — and about one a second in the fault phase, so that moves are in
+# flight when PostgreSQL goes away.
+MOVE_WEIGHTS = {"load": 1, "fault": 6, "reminders": 1}
+
+
 def run_locust(out: Path, phase: str, args, run_time: str) -> subprocess.Popen:
     command = [
         "taskset", "-c", "1", str(ROOT / ".venv/bin/locust"),
@@ -231,6 +345,11 @@ def run_locust(out: Path, phase: str, args, run_time: str) -> subprocess.Popen:
             "LOAD_PASSWORD": PASSWORD,
             "LOAD_IDS_FILE": str(out / "lead-ids.json"),
             "LOAD_REQUEST_LOG": str(out / f"{phase}-requests.csv"),
+            "LOAD_MOVES_FILE": str(out / "movable.json"),
+            "LOAD_WRITE_LOG": str(out / f"{phase}-writes.jsonl"),
+            "LOAD_MOVE_WEIGHT": str(
+                args.move_weight if args.move_weight is not None else MOVE_WEIGHTS[phase]
+            ),
         }
     )
     return subprocess.Popen(
@@ -298,7 +417,7 @@ def print_log_table(rows: list[dict], title: str) -> None:
 ACCESS_LINE = re.compile(r'\[([^]]+)\] "(\w+) (\S+) HTTP/[\d.]+" (\d+) (\d+)ms')
 
 
-def print_server_times(access_log: Path, since: float, until: float) -> None:
+def print_server_times(access_log: Path, since: float, until: float, workers: int) -> None:
     """Time inside gunicorn's workers per endpoint (the access log's request time; the log's clock has whole
     seconds): the clients' time less the wait for a free worker and the network."""
     times = defaultdict(list)
@@ -319,14 +438,16 @@ def print_server_times(access_log: Path, since: float, until: float) -> None:
     for name, group in [*sorted(times.items()), ("all", every)]:
         print(f"  {name:<55} {len(group):>8} {statistics.median(group):>7.0f} {p95(group):>6.0f}")
     print(
-        f"  busy workers on average: {sum(every) / 1000 / (until - since):.2f} of 2 "
+        f"  busy workers on average: {sum(every) / 1000 / (until - since):.2f} of {workers} "
         "(the rest of the clients' time is the wait for one)"
     )
 
 
 def load_phase(out: Path, args, server: subprocess.Popen) -> None:
     pids = [server.pid, *processes(server)]
+    write_movable(out)
     cpu_before, load_before = cpu_seconds(pids), os.getloadavg()
+    since = time.time()
     started = time.monotonic()
     locust = run_locust(out, "load", args, args.run_time)
     locust.wait()
@@ -346,12 +467,13 @@ def load_phase(out: Path, args, server: subprocess.Popen) -> None:
         [r for r in rows if r["start"] >= settled],
         f"after every user signed in ({settled - first:.1f} s after the first request), exact, from the log",
     )
-    print_server_times(out / "access.log", settled + 1, max(r["end"] for r in rows))
+    print_server_times(out / "access.log", settled + 1, max(r["end"] for r in rows), args.workers)
     failures = Counter(
         (r["name"], r["status"], r["error"]) for r in rows if r["status"] not in (200, 201, 302)
     )
     for (name, status, error), count in failures.most_common():
         print(f"  failed: {count} × {name} → {status} {error}")
+    check_writes(out, "load", since)
 
 
 def logged_errors(log: str) -> list[tuple[str, int]]:
@@ -393,8 +515,19 @@ def pg_isready() -> int:
     ).returncode
 
 
+def pg_ctlcluster(action: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", *PG_CLUSTER, action],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def fault_phase(out: Path, args, server: subprocess.Popen) -> None:
     workers_before = processes(server)
+    write_movable(out)
+    since = time.time()
     locust = run_locust(out, "fault", args, FAULT_RUN_TIME)
     pg = Poller(pg_isready, 0.1)
     health = Poller(lambda: get(f"http://127.0.0.1:{args.port}/healthz", timeout=5), 0.5)
@@ -403,12 +536,14 @@ def fault_phase(out: Path, args, server: subprocess.Popen) -> None:
     health.start()
     time.sleep(5)
     restart_at = time.time()
-    restart = subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", *PG_CLUSTER, "restart"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    if args.outage:
+        # A longer outage (a fail-over, a host rebooting): stopped, `--outage` seconds, started again.
+        restart = pg_ctlcluster("stop")
+        time.sleep(args.outage)
+        started = pg_ctlcluster("start")
+        restart.returncode = restart.returncode or started.returncode
+    else:
+        restart = pg_ctlcluster("restart")
     restart_done = time.time()
     deadline = time.monotonic() + 60
     while pg_isready() != 0 and time.monotonic() < deadline:
@@ -426,8 +561,12 @@ def fault_phase(out: Path, args, server: subprocess.Popen) -> None:
     up = next((t for t, rc in pg.samples if down and t > down and rc == 0), None)
     print(
         f"\n== 2. Fault: the same load for {FAULT_RUN_TIME}; PostgreSQL restarted {FAULT_AT:.0f} s in ==\n"
-        f"`pg_ctlcluster {' '.join(PG_CLUSTER)} restart`: exit {restart.returncode}, "
-        f"{restart_done - restart_at:.1f} s {restart.stderr.strip()[:200]}"
+        + (
+            f"`pg_ctlcluster {' '.join(PG_CLUSTER)} stop`, {args.outage:g} s, `start`: exit {restart.returncode}, "
+            if args.outage
+            else f"`pg_ctlcluster {' '.join(PG_CLUSTER)} restart`: exit {restart.returncode}, "
+        )
+        + f"{restart_done - restart_at:.1f} s {restart.stderr.strip()[:200]}"
     )
     if down is None or up is None:
         print("pg_isready never saw PostgreSQL down (the restart was faster than 0.1 s polling?)")
@@ -488,6 +627,52 @@ def fault_phase(out: Path, args, server: subprocess.Popen) -> None:
     print("\nerrors logged by gunicorn's workers (answer → the exception the request ended with):")
     for line, count in logged_errors((out / "gunicorn.log").read_text(encoding="utf-8", errors="replace")):
         print(f"  {count:>4} × {line}")
+    check_writes(out, "fault", since)
+
+
+def run_fault_tests(out: Path, name: str) -> tuple[int, str]:
+    """tests/reminders/test_faults.py on a test database of the bench's own; returns (exit code, summary)."""
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    env = dict(os.environ)
+    env.update({"DATABASE_URL": f"{base}/bench_faults", "REDIS_URL": "redis://127.0.0.1:6379/15"})
+    env.pop("CELERY_BROKER_URL", None)
+    log = out / f"reminders-{name}.txt"
+    started = time.monotonic()
+    command = [
+        str(ROOT / ".venv/bin/pytest"), "tests/reminders/test_faults.py", "-m", "realworker",
+        "-p", "no:cacheprovider", "-q", "--create-db", "--durations=5",
+    ]  # fmt: skip
+    with log.open("wb") as handle:
+        result = subprocess.run(
+            command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False
+        )
+    text = log.read_text(encoding="utf-8", errors="replace")
+    summary = next(
+        (line.strip("= ") for line in reversed(text.splitlines()) if " in " in line and "passed" in line),
+        text.strip().splitlines()[-1] if text.strip() else "(no output)",
+    )
+    slowest = [line.strip() for line in text.splitlines() if re.match(r"^\d+\.\d+s (call|setup)", line)]
+    print(f"  {name}: exit {result.returncode}, {summary} ({time.monotonic() - started:.0f} s)")
+    for line in slowest[:5]:
+        print(f"    {line}")
+    return result.returncode, summary
+
+
+def reminders_phase(out: Path, args, server: subprocess.Popen) -> None:
+    print(
+        "\n== 3. The reminder fault tests (tests/reminders/test_faults.py -m realworker), alone and under load =="
+    )
+    run_fault_tests(out, "alone")
+    write_movable(out)
+    since = time.time()
+    locust = run_locust(out, "reminders", args, "30m")
+    time.sleep(30)  # every user signed in and thinking
+    run_fault_tests(out, "under load")
+    locust.send_signal(signal.SIGINT)  # stops the users; locust writes its CSVs
+    locust.wait(timeout=60)
+    rows = read_log(out / "reminders-requests.csv")
+    print_log_table([r for r in rows if r["start"] >= since + 30], "the load meanwhile, exact, from the log")
+    check_writes(out, "reminders", since)
 
 
 def main() -> None:
@@ -498,7 +683,24 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--run-time", default="2m")
     parser.add_argument("--port", type=int, default=8077)
-    parser.add_argument("--no-fault", dest="fault", action="store_false", help="skip the PostgreSQL restart")
+    parser.add_argument(
+        "--move-weight", type=int, help="the heads' stage-move weight in every phase (smoke tests)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=3, help="gunicorn sync workers (the image's default: 3)"
+    )
+    parser.add_argument("--no-fault", dest="fault", action="store_false", help="the load phase only")
+    parser.add_argument(
+        "--phases",
+        default="load,fault,reminders",
+        help="which of load, fault, reminders to run (comma-separated)",
+    )
+    parser.add_argument(
+        "--outage",
+        type=float,
+        default=0,
+        help="stop PostgreSQL for this many seconds instead of restarting it",
+    )
     args = parser.parse_args()
     name = own_database(example="bench_funnel", also_refused=frozenset({"bench_leads"}))
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -512,11 +714,15 @@ def main() -> None:
         + ", ".join(f"{user} {count:,}" for user, count in facts["visible"].items())
         + f". {os.cpu_count()} cores; gunicorn on core 0, locust on core 1. Output: {out}"
     )
-    server = start_gunicorn(out, args.port)
+    server = start_gunicorn(out, args.port, args.workers)
     try:
-        load_phase(out, args, server)
-        if args.fault:
+        phases = set(args.phases.split(",")) if args.fault else {"load"}
+        if "load" in phases:
+            load_phase(out, args, server)
+        if "fault" in phases:
             fault_phase(out, args, server)
+        if "reminders" in phases:
+            reminders_phase(out, args, server)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
