@@ -168,6 +168,8 @@ class FundingProgramAdmin(ReferenceAdmin):
                 latest_min=Subquery(latest.values("min_amount")[:1]),
                 latest_max=Subquery(latest.values("max_amount")[:1]),
             )
+            # The Count makes it a GROUP BY, which drops Meta.ordering: the autocomplete pages it unordered.
+            .order_by(*FundingProgram._meta.ordering)
         )
 
     @admin.display(description=_("programme versions"), ordering="versions_count")
