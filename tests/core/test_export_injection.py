@@ -34,7 +34,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
@@ -53,6 +53,7 @@ from talent.services.events import attendance_record, event_create
 from tests.factories import join, make_lead, make_user
 from tests.projects import conftest as projects
 from tests.reminders.conftest import add_milestone
+from tests.routes import named_views
 from tests.talent.conftest import person
 
 pytestmark = pytest.mark.django_db
@@ -181,18 +182,9 @@ def _view_codes(callback: Callable, modules: dict[str, Any]) -> list[CodeType]:
     return codes
 
 
-def _url_patterns(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, Callable]]:
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _url_patterns(pattern, inner)
-        elif isinstance(pattern, URLPattern):
-            yield f"{namespace}{pattern.name}", pattern.callback
-
-
 def downloads_in_the_code() -> set[str]:
     """The URL names of every view that serves a download."""
-    patterns = list(_url_patterns(get_resolver()))  # first: reading the URLconf imports the views
+    patterns = list(named_views())  # first: reading the URLconf imports the views
     modules = _project_modules()
     helpers = _download_helpers(modules)
     return {name for name, callback in patterns if _makes_download(_view_codes(callback, modules), helpers)}

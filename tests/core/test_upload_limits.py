@@ -26,7 +26,7 @@ from django.contrib.messages import constants as message_levels
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.parsers import FileUploadParser, MultiPartParser
 from rest_framework.test import APIClient
@@ -39,6 +39,7 @@ from projects.services.milestones import milestone_add
 from tests.factories import make_organization, make_user
 from tests.projects import conftest as projects
 from tests.projects.conftest import PDF, form_data
+from tests.routes import named_views
 
 pytestmark = pytest.mark.django_db
 
@@ -361,15 +362,6 @@ def _subclasses(klass: type) -> Iterator[type]:
         yield from _subclasses(subclass)
 
 
-def _url_patterns(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, Callable]]:
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _url_patterns(pattern, inner)
-        elif isinstance(pattern, URLPattern):
-            yield f"{namespace}{pattern.name}", pattern.callback
-
-
 def _is_product(klass: type) -> bool:
     module = inspect.getmodule(klass)
     path = Path(getattr(module, "__file__", None) or "/").resolve()
@@ -380,7 +372,7 @@ def _is_product(klass: type) -> bool:
 def upload_entry_points() -> set[str]:
     """Product forms with a file field, admin-registered models with a file field, and API views that parse
     multipart or file bodies."""
-    patterns = list(_url_patterns(get_resolver()))  # first: reading the URLconf imports the views and forms
+    patterns = list(named_views())  # first: reading the URLconf imports the views and forms
     found = {
         f"form {form.__module__}.{form.__qualname__}"
         for form in _subclasses(forms.BaseForm)
