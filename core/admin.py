@@ -27,22 +27,26 @@ class ReadOnlyHistoryMixin:
     for everyone."""
 
     def history_view(self, request, object_id, extra_context=None):
-        self._object_or_404(request, object_id)
+        self._scoped_object_or_404(request, object_id)
         return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
-        self._object_or_404(request, object_id)
+        self._scoped_object_or_404(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
 
-    def _object_or_404(self, request, object_id: str) -> None:
-        # simple-history looks the row up itself and a malformed id ("x") escapes it as a 500; as on the change
-        # page, no rights on the model is 403 first, then a row that does not exist 404.
+    def _scoped_object_or_404(self, request: HttpRequest, object_id: str):
+        """The row, as the change page finds it: no rights on the model is 403 whether or not the row is in the
+        admin's queryset (a 404 would depend on the row, DESIGN §2), then a row outside it, or a malformed id
+        ("x", which escaped simple-history's own lookup as a 500), 404. simple-history falls back to the latest
+        history row when that lookup fails, so its pages check here first."""
         if not self.has_view_or_change_permission(request):  # type: ignore[attr-defined]
             raise PermissionDenied
-        if self.get_object(request, unquote(object_id)) is None:  # type: ignore[attr-defined]
+        obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+        if obj is None:
             raise Http404
+        return obj
 
 
 class ScopedAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
@@ -109,33 +113,20 @@ class ScopedAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
         # Django redirects to the index with "doesn't exist"; out-of-scope ids must look like missing ids.
         raise Http404
 
-    def _scoped_object_or_404(self, request: HttpRequest, object_id: str):
-        # A role with no rights on the model gets 403 whether or not the row is in its scope, as on the change
-        # page: a 404 here would depend on the row (DESIGN §2, precedence).
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404
-        return obj
-
     def _keeps_history(self) -> bool:
         return hasattr(self.model._meta, "simple_history_manager_attribute")
 
     def history_view(self, request, object_id, extra_context=None):
-        # simple-history falls back to the latest history row when the scoped lookup fails; check first.
-        self._scoped_object_or_404(request, object_id)
         if not self._keeps_history():
             # A model without a simple-history table (reminders): the admin's own log is its history.
+            self._scoped_object_or_404(request, object_id)
             return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context=extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])  # before the lookup: see ReadOnlyHistoryMixin
-        self._scoped_object_or_404(request, object_id)
-        if not self._keeps_history():
-            raise Http404
+        if not self._keeps_history() and request.method in ("GET", "HEAD"):
+            self._scoped_object_or_404(request, object_id)
+            raise Http404  # no past versions to show
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
 
