@@ -111,6 +111,23 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old binary Office files
 
 
+def first_bytes_problem(head: bytes, extension: str) -> str:
+    """Why a file whose first bytes are `head`, named with `extension` (".xlsx", ".csv"), cannot be one this reader
+    will read — a program renamed .xlsx, an old .xls renamed, binary data named .csv — or "". The upload asks
+    this before it stores anything; the messages are the reader's own."""
+    if head.startswith(_OLE_MAGIC):
+        return _("Files in the old Excel format (.xls) cannot be read. Open the file and save it as .xlsx.")
+    if extension == ".xlsx" and not head.startswith(_ZIP_MAGIC):
+        return _(
+            "The file could not be read as an Excel workbook: open it, save it again as .xlsx and upload that."
+        )
+    # A workbook renamed .csv is read as a workbook (_read_grid); UTF-16 text starts with its BOM.
+    readable = head.startswith((_ZIP_MAGIC, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" not in head
+    if extension == ".csv" and not readable:
+        return _("The text encoding of the CSV file is not recognised: save it as “CSV UTF-8” or as .xlsx.")
+    return ""
+
+
 def _read_grid(data: bytes, filename: str, limit: int) -> list[_Row]:
     """The non-blank rows of the file's first sheet with data."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""

@@ -6,7 +6,6 @@ writes the valid ones.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import io
 import logging
@@ -30,7 +29,7 @@ from core.errors import ApplicationError, IllegalStateError, full_clean_or_error
 from core.imports import registry
 from core.imports.base import COMMITTED_OUTCOMES, Importer, Outcome, RowCheck
 from core.imports.models import ImportJob, ImportRow
-from core.imports.reading import _OLE_MAGIC, _ZIP_MAGIC, SourceRow, Table, read_table
+from core.imports.reading import SourceRow, Table, first_bytes_problem, read_table
 from core.imports.values import safe_cell
 from core.tasks import import_commit_task, import_validate_task
 
@@ -117,7 +116,11 @@ def import_upload(
             % {"size": filesizeformat(file.size), "limit": filesizeformat(import_max_bytes())},
             field="file",
         )
-    if problem := _content_problem(file, extension):
+    file.seek(0)
+    problem = first_bytes_problem(file.read(8192), extension)
+    file.seek(0)
+    if problem:
+        # Refused here, so a wrong file leaves no job and no stored file behind.
         raise ApplicationError(problem, field="file")
     job = ImportJob(
         kind=kind,
@@ -137,26 +140,6 @@ def import_upload(
     transaction.on_commit(lambda: import_validate_task.delay(job.pk))
     logger.info("import_uploaded", extra={"job": job.pk, "kind": kind})
     return job
-
-
-def _content_problem(file: UploadedFile, extension: str) -> str:
-    """Why the first bytes cannot be a file the worker will read (a program renamed .xlsx, an old .xls renamed,
-    binary data named .csv), or "". Refused here, so a wrong file leaves no job and no stored file behind; the
-    messages are the reader's own."""
-    file.seek(0)
-    head = file.read(8192)
-    file.seek(0)
-    if head.startswith(_OLE_MAGIC):
-        return _("Files in the old Excel format (.xls) cannot be read. Open the file and save it as .xlsx.")
-    if extension == ".xlsx" and not head.startswith(_ZIP_MAGIC):
-        return _(
-            "The file could not be read as an Excel workbook: open it, save it again as .xlsx and upload that."
-        )
-    # A workbook renamed .csv is read as a workbook (core.imports.reading); UTF-16 text starts with its BOM.
-    readable = head.startswith((_ZIP_MAGIC, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" not in head
-    if extension == ".csv" and not readable:
-        return _("The text encoding of the CSV file is not recognised: save it as “CSV UTF-8” or as .xlsx.")
-    return ""
 
 
 # --- Validation ---------------------------------------------------------------------------------------------
